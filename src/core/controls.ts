@@ -1,0 +1,23 @@
+/**
+ * What the dashboard (or a script) may ask of a running engine. The engine implements
+ * it; components receive it as a prop and never reach the SDK.
+ */
+export interface RunControls {
+	/** Cancel a queued, waiting or running job; a running request is aborted. */
+	cancel(id: string): void;
+	/** Put a failed or cancelled job back in the queue. Returns false if it cannot be retried. */
+	retry(id: string): boolean;
+	/** Retry every failed job; returns how many were queued again. */
+	retryAllFailed(): number;
+	/** Stop starting new attempts; in-flight requests go on. */
+	pause(): void;
+	resume(): void;
+	/** Change how many requests may be in flight (>= 1). */
+	setConcurrency(n: number): void;
+	/**
+	 * Stop the run: dispatch nothing more. With `abort: false` in-flight requests finish;
+	 * with `abort: true` they are aborted and end `cancelled`. Jobs never started end
+	 * `skipped` with the reason. Resolves when every result is flushed.
+	 */
+	stop(options?: {abort?: boolean; reason?: string}): Promise<void>;
+}

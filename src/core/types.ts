@@ -1,0 +1,131 @@
+/**
+ * The shapes shared by the engine, the store, the CLI and the dashboard.
+ * Nothing here imports React, Ink or the SDK.
+ */
+
+/** Where a job is in its life. `waiting` means: a retry is scheduled at `retryAt`. */
+export type JobStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+
+/** The statuses a job can end in. */
+export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+
+export const FINAL_STATUSES: readonly FinalStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped'];
+export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'waiting', ...FINAL_STATUSES];
+
+export function isFinal(status: JobStatus): status is FinalStatus {
+	return status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'skipped';
+}
+
+/** DESIGN.md's error table. */
+export type ErrorKind =
+	| 'rate_limit'
+	| 'quota'
+	| 'too_large'
+	| 'auth'
+	| 'permission'
+	| 'not_found'
+	| 'bad_request'
+	| 'context_length'
+	| 'conflict'
+	| 'timeout'
+	| 'server'
+	| 'connection'
+	| 'cancelled'
+	| 'budget'
+	| 'unexpected';
+
+/** Any failure, classified. Serialisable: no Error objects, no headers objects. */
+export interface ErrorInfo {
+	readonly kind: ErrorKind;
+	/** HTTP status when there was one. */
+	readonly status: number | null;
+	/** The API's `error.code` (or `error.type` when there is no code), when there was one. */
+	readonly code: string | null;
+	/** A sentence a person can act on. Never contains an API key. */
+	readonly message: string;
+	/** Whether another attempt could succeed (after `x-should-retry` was applied). */
+	readonly retryable: boolean;
+	/** The delay the server asked for (`retry-after-ms`, `retry-after`, or "try again in"), if any. */
+	readonly retryAfterMs: number | null;
+	/** The server's request id, when known. */
+	readonly requestId?: string | null;
+	/** Stack of an `unexpected` error, for the log; never written to results. */
+	readonly stack?: string;
+}
+
+/** What a prompts file line becomes. */
+export interface JobSpec {
+	/** From `id` / `custom_id`, else `line-<n>`. Unique in a batch. */
+	readonly id: string;
+	/** 1-based line number in the input. */
+	readonly line: number;
+	/** The `input` sent to the API: a string, or an array of input items (Batch API lines). */
+	readonly input: string | readonly unknown[];
+	/** The prompt as plain text, for display and token counting. */
+	readonly text: string;
+	readonly model?: string;
+	readonly instructions?: string;
+	readonly maxOutputTokens?: number;
+	readonly metadata?: Readonly<Record<string, string>>;
+	/** Other request body fields (from a Batch API line's `body`) passed through as they are. */
+	readonly extraBody?: Readonly<Record<string, unknown>>;
+}
+
+export interface Usage {
+	readonly input_tokens: number;
+	readonly output_tokens: number;
+	readonly total_tokens: number;
+	readonly cached_tokens?: number;
+	readonly reasoning_tokens?: number;
+}
+
+/** One line of the results file (DESIGN.md "Results"). */
+export interface ResultRecord {
+	readonly id: string;
+	readonly line: number;
+	readonly status: FinalStatus;
+	readonly output: string | null;
+	/** The reply stopped at max_output_tokens (`status: "incomplete"`). */
+	readonly truncated: boolean;
+	readonly error: {kind: ErrorKind; status: number | null; code: string | null; message: string} | null;
+	readonly attempts: number;
+	readonly usage: Usage | null;
+	readonly model: string;
+	readonly latency_ms: number | null;
+	readonly started_at: string | null;
+	readonly finished_at: string;
+	readonly request_id: string | null;
+	/** Present and true when the input was cut to --max-input-tokens. */
+	readonly input_truncated?: boolean;
+}
+
+/** Rate-limit figures read from `x-ratelimit-*` headers. Every field optional. */
+export interface RateLimitHeaders {
+	readonly limitRequests?: number;
+	readonly limitTokens?: number;
+	readonly remainingRequests?: number;
+	readonly remainingTokens?: number;
+	/** ms until the request budget is full again. */
+	readonly resetRequestsMs?: number;
+	/** ms until the token budget is full again. */
+	readonly resetTokensMs?: number;
+}
+
+/** One attempt as the detail pane shows it. */
+export interface AttemptInfo {
+	/** 1-based. */
+	readonly n: number;
+	readonly startedAt: number;
+	readonly endedAt: number;
+	readonly outcome: 'succeeded' | 'truncated' | 'failed' | 'cancelled';
+	readonly error: ErrorInfo | null;
+	/** The wait scheduled after this attempt before the next one, if any. */
+	readonly waitMs: number | null;
+}
+
+/** A source of time. Tests and demos inject their own. */
+export interface Clock {
+	now(): number;
+	/** Resolves after `ms`, or rejects with the signal's reason when it aborts. */
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
