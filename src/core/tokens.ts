@@ -1,0 +1,224 @@
+/**
+ * Token counting on gpt-tokenizer, for pacing (tokens/min), budgets and `pacer count`.
+ *
+ * Every count here is an estimate: the API does not publish how it counts a Responses
+ * request, so pacer uses the chat formula plus a per-family constant (openai-wire.md §8)
+ * and the engine corrects its books from `usage.input_tokens` afterwards.
+ */
+import {createRequire} from 'node:module';
+import type * as Encoding from 'gpt-tokenizer/encoding/o200k_base';
+
+export type EncodingName = 'o200k_base' | 'cl100k_base' | 'o200k_harmony';
+
+type Tokenizer = Pick<typeof Encoding, 'encode' | 'decode' | 'countTokens' | 'isWithinTokenLimit'>;
+
+// An encoding's tables take ~60-120 ms to load, which `pacer --help` must not pay. A
+// synchronous require on first use keeps every counting function synchronous (the
+// limiter calls them on its hot path) while startup loads nothing.
+const requireCjs = createRequire(import.meta.url);
+const loaded = new Map<EncodingName, Tokenizer>();
+
+function tokenizer(encoding: EncodingName): Tokenizer {
+	let found = loaded.get(encoding);
+	if (!found) {
+		found = requireCjs(`gpt-tokenizer/encoding/${encoding}`) as Tokenizer;
+		loaded.set(encoding, found);
+	}
+	return found;
+}
+
+// Prompts are user data: `<|endoftext|>` in one is text, not a control token.
+const PLAIN_TEXT = {disallowedSpecial: new Set<string>()};
+
+/** `ft:gpt-4o-mini:org::id` and `openai/gpt-4o` name the same base model as `gpt-4o-mini` / `gpt-4o`. */
+export function baseModelName(model: string): string {
+	let name = model.trim().toLowerCase();
+	if (name.startsWith('ft:')) {
+		name = name.slice(3).split(':')[0] ?? '';
+	}
+	const slash = name.lastIndexOf('/');
+	if (slash !== -1) {
+		name = name.slice(slash + 1);
+	}
+	return name;
+}
+
+/**
+ * The encoding a model uses (tiktoken's `model.py` map). Unknown models get
+ * `o200k_base`, as every model since gpt-4o does.
+ */
+export function encodingFor(model: string): EncodingName {
+	const name = baseModelName(model);
+	if (name.startsWith('gpt-oss')) {
+		return 'o200k_harmony';
+	}
+	// gpt-4 and gpt-4-turbo, but not gpt-4o / gpt-4.1 / gpt-4.5.
+	if (/^gpt-4(?:$|-)/.test(name) || name.startsWith('gpt-3.5') || name.startsWith('gpt-35')) {
+		return 'cl100k_base';
+	}
+	if (name.startsWith('text-embedding-3') || name === 'text-embedding-ada-002') {
+		return 'cl100k_base';
+	}
+	return 'o200k_base';
+}
+
+/** Tokens in `text` alone, with special-token-like text counted as plain text. */
+export function countText(text: string, model: string): number {
+	return tokenizer(encodingFor(model)).countTokens(text, PLAIN_TEXT);
+}
+
+/**
+ * Hidden input tokens the API adds for a model family beyond the chat formula.
+ * Observed: gpt-5-nano billed 19 for a prompt the formula puts at 10 (openai-wire.md §8).
+ * Not observed for o-series models, so they get 0 until usage says otherwise.
+ */
+export function preambleTokens(model: string): number {
+	return baseModelName(model).startsWith('gpt-5') ? 9 : 0;
+}
+
+/** What countInputTokens needs of a job; a `JobSpec` fits. */
+export interface TokenCountInput {
+	/** The prompt as plain text; counted as one user message when `input` is not an array. */
+	readonly text: string;
+	/** When an array of input items, each message is counted with its own role. */
+	readonly input?: string | readonly unknown[];
+	readonly instructions?: string;
+}
+
+// Chat formula (OpenAI cookbook): 3 tokens per message + role + content, 3 to prime the reply.
+const PER_MESSAGE = 3;
+const REPLY_PRIMING = 3;
+
+/**
+ * Input tokens the API will probably bill for `job` on `model`: the chat formula,
+ * `instructions` as one more system message, plus the family preamble. An estimate,
+ * corrected by `usage.input_tokens` once a reply arrives. Images and files in input
+ * items are not counted.
+ */
+export function countInputTokens(job: TokenCountInput, model: string): number {
+	const count = (text: string) => countText(text, model);
+	let total = REPLY_PRIMING + preambleTokens(model);
+	if (job.instructions !== undefined && job.instructions !== '') {
+		total += PER_MESSAGE + count('system') + count(job.instructions);
+	}
+	if (Array.isArray(job.input)) {
+		for (const item of job.input as readonly unknown[]) {
+			const {role, text, name} = messageOf(item);
+			total += PER_MESSAGE + count(role) + count(text);
+			if (name !== undefined) {
+				total += count(name) + 1;
+			}
+		}
+	} else {
+		total += PER_MESSAGE + count('user') + count(job.text);
+	}
+	return total;
+}
+
+/** The estimate the limiter charges at dispatch, before usage corrects it. */
+export function reservationTokens(inputTokens: number, maxOutputTokens: number): number {
+	return inputTokens + maxOutputTokens;
+}
+
+export interface Truncation {
+	/** A prefix of the input, at most `maxTokens` tokens long. */
+	readonly text: string;
+	readonly truncated: boolean;
+	/** Tokens of the input that are not in `text`. */
+	readonly removedTokens: number;
+}
+
+/**
+ * Keeps the head of `text` up to `maxTokens` tokens, cut on a token boundary. The result
+ * is always a prefix of `text` (never a half character) and never counts more than
+ * `maxTokens` tokens when encoded again.
+ */
+export function truncateToTokens(text: string, maxTokens: number, model: string): Truncation {
+	const limit = Math.max(0, Math.floor(maxTokens));
+	const encoding = tokenizer(encodingFor(model));
+	// Cheap check first: most prompts fit, and isWithinTokenLimit stops at the limit.
+	if (encoding.isWithinTokenLimit(text, limit, PLAIN_TEXT) !== false) {
+		return {text, truncated: false, removedTokens: 0};
+	}
+	const tokens = encoding.encode(text, PLAIN_TEXT);
+	let keep = limit;
+	for (;;) {
+		const head = commonPrefix(encoding.decode(tokens.slice(0, keep)), text);
+		const headTokens = encoding.countTokens(head, PLAIN_TEXT);
+		// Re-encoding a cut chunk can merge differently; step back until it fits.
+		if (headTokens <= limit || keep === 0) {
+			return {text: head, truncated: true, removedTokens: tokens.length - headTokens};
+		}
+		keep = Math.max(0, keep - Math.max(1, headTokens - limit));
+	}
+}
+
+/**
+ * The longest prefix of `text` that `decoded` starts with. A token boundary can fall
+ * inside a UTF-8 sequence, which decodes to U+FFFD; this drops it, and never splits a
+ * surrogate pair.
+ */
+function commonPrefix(decoded: string, text: string): string {
+	let i = 0;
+	const n = Math.min(decoded.length, text.length);
+	while (i < n && decoded.charCodeAt(i) === text.charCodeAt(i)) {
+		i++;
+	}
+	const last = text.charCodeAt(i - 1);
+	if (i > 0 && last >= 0xd800 && last <= 0xdbff) {
+		i--;
+	}
+	return text.slice(0, i);
+}
+
+interface Message {
+	role: string;
+	text: string;
+	name?: string;
+}
+
+function messageOf(item: unknown): Message {
+	if (typeof item === 'string') {
+		return {role: 'user', text: item};
+	}
+	if (item === null || typeof item !== 'object') {
+		return {role: 'user', text: ''};
+	}
+	const record = item as Record<string, unknown>;
+	const role = typeof record.role === 'string' ? record.role : 'user';
+	const name = typeof record.name === 'string' ? record.name : undefined;
+	return {role, text: inputItemText(item), ...(name === undefined ? {} : {name})};
+}
+
+/**
+ * The text of one Responses input item: a message's string content or its text parts
+ * (`input_text`, `output_text`) joined by newlines. Images and files have no text.
+ */
+export function inputItemText(item: unknown): string {
+	if (typeof item === 'string') {
+		return item;
+	}
+	if (item === null || typeof item !== 'object') {
+		return '';
+	}
+	const record = item as Record<string, unknown>;
+	if (typeof record.content === 'string') {
+		return record.content;
+	}
+	if (Array.isArray(record.content)) {
+		const parts: string[] = [];
+		for (const part of record.content as unknown[]) {
+			if (part !== null && typeof part === 'object' && typeof (part as {text?: unknown}).text === 'string') {
+				parts.push((part as {text: string}).text);
+			}
+		}
+		return parts.join('\n');
+	}
+	if (typeof record.text === 'string') {
+		return record.text;
+	}
+	if (typeof record.output === 'string') {
+		return record.output;
+	}
+	return '';
+}
