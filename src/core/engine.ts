@@ -1,0 +1,699 @@
+/**
+ * The run: every job through the queue, paced by the limiter, retried by the policy of
+ * DESIGN.md, its result written once it ends. The engine writes the store through its
+ * actions and knows nothing of React.
+ */
+import PQueue from 'p-queue';
+import {retryDelay, type BackoffOptions} from './backoff.js';
+import {Budget, type BudgetLimits, type Reservation} from './budget.js';
+import type {AttemptRequest, AttemptResult, ModelClient} from './client.js';
+import {systemClock} from './clock.js';
+import type {RunControls} from './controls.js';
+import {CancelledError, classifyError, errorForRecord, stopsRun} from './errors.js';
+import {RateLimiter, type Limiter} from './limiter.js';
+import type {ResultsWriter} from './results.js';
+import {createRunStore, type JobView, type RunStore} from '../store/runStore.js';
+import {
+	isFinal,
+	type AttemptInfo,
+	type Clock,
+	type ErrorInfo,
+	type ErrorKind,
+	type FinalStatus,
+	type JobSpec,
+	type JobStatus,
+	type ResultRecord,
+	type Usage,
+} from './types.js';
+
+/** What the headless output and logs hear about. */
+export type EngineEvent =
+	| {type: 'retry'; id: string; attempt: number; error: ErrorInfo; waitMs: number; at: number}
+	| {type: 'finished'; record: ResultRecord; at: number}
+	| {type: 'stopping'; reason: string; at: number}
+	| {type: 'unexpected'; id: string; error: ErrorInfo; at: number};
+
+export interface EngineOptions {
+	readonly client: ModelClient;
+	/** Default model for jobs that name none. @default 'gpt-5.4-mini' */
+	readonly model?: string;
+	/** @default 256 */
+	readonly maxOutputTokens?: number;
+	/** Sent as the API's `instructions` for jobs that carry none. */
+	readonly instructions?: string;
+	/** Requests in flight at once. @default 4 */
+	readonly concurrency?: number;
+	/** Client-side caps; without them pacing is learned from headers. */
+	readonly rpm?: number;
+	readonly tpm?: number;
+	/** Replaces the built-in limiter (e.g. a shared one). */
+	readonly limiter?: Limiter;
+	/** Retries after the first attempt. @default 4 */
+	readonly maxRetries?: number;
+	/** @default {baseMs: 1000, maxMs: 32000, jitter: 'equal'} */
+	readonly backoff?: BackoffOptions;
+	/** Most time one job may spend waiting across its retries; a longer server delay fails the job. @default 600000 */
+	readonly maxRetryWaitMs?: number;
+	/** Whole attempt. @default 60000 */
+	readonly timeoutMs?: number;
+	/** Quiet stream. @default 20000 */
+	readonly idleTimeoutMs?: number;
+	/** Connection failures in a row (no success between) after which the run stops. @default 25 */
+	readonly maxConsecutiveConnectionFailures?: number;
+	readonly budget?: BudgetLimits;
+	/** Input tokens of a job as the API will count them (an estimate). @default chars / 4 */
+	readonly countInputTokens?: (spec: JobSpec, model: string) => number;
+	/** Tokens in a piece of streamed text, for the live count. @default 1 per delta or chars / 4 */
+	readonly countDeltaTokens?: (text: string) => number;
+	/** Cost in USD of a usage on a model; null when the price is unknown. @default unknown */
+	readonly costOf?: (usage: Usage, model: string) => number | null;
+	/** Where results go; without it they are only in the store and the summary. */
+	readonly writer?: ResultsWriter;
+	readonly store?: RunStore;
+	/** Header label for the endpoint (`simulator flaky · seed 7`, or a host). */
+	readonly endpoint?: string;
+	readonly clock?: Clock;
+	readonly onEvent?: (event: EngineEvent) => void;
+}
+
+export interface RunSummary {
+	readonly total: number;
+	readonly succeeded: number;
+	readonly failed: number;
+	readonly cancelled: number;
+	readonly skipped: number;
+	readonly truncated: number;
+	readonly attempts: number;
+	readonly retries: number;
+	readonly rateLimited: number;
+	readonly tokensIn: number;
+	readonly tokensOut: number;
+	readonly cachedTokens: number;
+	readonly reasoningTokens: number;
+	/** USD, null when no job had a known price. */
+	readonly costUsd: number | null;
+	readonly costComplete: boolean;
+	readonly wallMs: number;
+	readonly stopReason: string | null;
+	readonly budget: {tokens: number | null; usd: number | null; spentTokens: number; spentUsd: number} | null;
+}
+
+interface Runtime {
+	readonly spec: JobSpec;
+	readonly model: string;
+	readonly request: AttemptRequest;
+	readonly estimateIn: number;
+	status: JobStatus;
+	/** Attempts since the job was last (re)queued: bounds retries. */
+	attemptsThisRound: number;
+	attemptsTotal: number;
+	waitedMs: number;
+	controller: AbortController | null;
+	history: AttemptInfo[];
+	firstStartedAt: number | null;
+	lastError: ErrorInfo | null;
+	streamedTokens: number;
+	pendingText: string;
+	pendingTokens: number;
+	/** Set when the job's record has been written for its current round. */
+	recorded: boolean;
+}
+
+const DELTA_FLUSH_MS = 50;
+const RATE_REFRESH_MS = 250;
+
+const defaultDeltaTokens = (text: string) => Math.max(1, Math.round(text.length / 4));
+
+export class Engine implements RunControls {
+	readonly store: RunStore;
+	readonly #options: EngineOptions;
+	readonly #client: ModelClient;
+	readonly #clock: Clock;
+	readonly #limiter: Limiter;
+	readonly #queue: PQueue;
+	readonly #budget: Budget;
+	readonly #jobs = new Map<string, Runtime>();
+	readonly #order: string[] = [];
+	readonly #maxRetries: number;
+	#unfinished = 0;
+	#stopping: {reason: string; kind: ErrorKind} | null = null;
+	#paused = false;
+	#consecutiveConnectionFailures = 0;
+	#started = false;
+	#startedAt = 0;
+	#doneWaiters: Array<() => void> = [];
+	#dirty = new Set<Runtime>();
+	#flushTimer: NodeJS.Timeout | null = null;
+	#rateTimer: NodeJS.Timeout | null = null;
+	#closed = false;
+
+	constructor(jobs: readonly JobSpec[], options: EngineOptions) {
+		this.#options = options;
+		this.#client = options.client;
+		this.#clock = options.clock ?? systemClock;
+		this.#maxRetries = options.maxRetries ?? 4;
+		const concurrency = Math.max(1, options.concurrency ?? 4);
+		this.#limiter = options.limiter ?? new RateLimiter({rpm: options.rpm, tpm: options.tpm, clock: this.#clock});
+		this.#queue = new PQueue({concurrency, autoStart: false});
+		this.#budget = new Budget(options.budget ?? {});
+		const model = options.model ?? 'gpt-5.4-mini';
+		this.store =
+			options.store ??
+			createRunStore({
+				run: {phase: 'idle', model, endpoint: options.endpoint ?? '', startedAt: null, finishedAt: null, stopReason: null},
+			});
+		this.store.getState().setRun({model, endpoint: options.endpoint ?? this.store.getState().run.endpoint});
+		this.store.getState().setRate({concurrency});
+		this.store.getState().setBudget({tokens: options.budget?.tokens ?? null, usd: options.budget?.usd ?? null});
+
+		const count = options.countInputTokens ?? ((spec: JobSpec) => Math.ceil(spec.text.length / 4) + 8);
+		for (const spec of jobs) {
+			if (this.#jobs.has(spec.id)) throw new Error(`duplicate job id ${JSON.stringify(spec.id)}`);
+			const jobModel = spec.model ?? model;
+			const instructions = spec.instructions ?? options.instructions;
+			const request: AttemptRequest = {
+				model: jobModel,
+				input: spec.input,
+				...(instructions != null ? {instructions} : {}),
+				maxOutputTokens: spec.maxOutputTokens ?? options.maxOutputTokens ?? 256,
+				...(spec.metadata ? {metadata: spec.metadata} : {}),
+				...(spec.extraBody ? {extraBody: spec.extraBody} : {}),
+			};
+			this.#jobs.set(spec.id, {
+				spec,
+				model: jobModel,
+				request,
+				estimateIn: count({...spec, instructions}, jobModel),
+				status: 'queued',
+				attemptsThisRound: 0,
+				attemptsTotal: 0,
+				waitedMs: 0,
+				controller: null,
+				history: [],
+				firstStartedAt: null,
+				lastError: null,
+				streamedTokens: 0,
+				pendingText: '',
+				pendingTokens: 0,
+				recorded: false,
+			});
+			this.#order.push(spec.id);
+		}
+		this.#unfinished = this.#jobs.size;
+		this.store.getState().addJobs(jobs, {model, tokensIn: spec => this.#jobs.get(spec.id)!.estimateIn});
+	}
+
+	/** Run every job; resolves when each has ended (retries after that restart it). */
+	async run(): Promise<RunSummary> {
+		if (!this.#started) {
+			this.#started = true;
+			this.#startedAt = this.#clock.now();
+			this.store.getState().setRun({phase: 'running', startedAt: this.#startedAt});
+			this.#rateTimer = setInterval(() => this.#refreshRate(), RATE_REFRESH_MS);
+			this.#rateTimer.unref?.();
+			for (const id of this.#order) this.#enqueue(this.#jobs.get(id)!, 0);
+			if (!this.#paused) this.#queue.start();
+		}
+		await this.whenDone();
+		return this.summary();
+	}
+
+	/** Resolves the next time every job has ended. */
+	whenDone(): Promise<void> {
+		if (this.#unfinished === 0) return Promise.resolve();
+		return new Promise(resolve => this.#doneWaiters.push(resolve));
+	}
+
+	// ---- controls -------------------------------------------------------------------
+
+	cancel(id: string): void {
+		const job = this.#jobs.get(id);
+		if (!job || isFinal(job.status)) return;
+		if (job.status === 'running') {
+			job.controller?.abort(new CancelledError('cancelled by the user'));
+			return;
+		}
+		// Queued or waiting: its pending wait (if any) is aborted; its queue task will find it final.
+		job.controller?.abort(new CancelledError('cancelled by the user'));
+		this.#finish(job, 'cancelled', {
+			kind: 'cancelled',
+			status: null,
+			code: null,
+			message: 'cancelled by the user before it was sent' + (job.attemptsTotal > 0 ? ' again' : ''),
+			retryable: false,
+			retryAfterMs: null,
+		});
+	}
+
+	retry(id: string): boolean {
+		const job = this.#jobs.get(id);
+		if (!job || !(job.status === 'failed' || job.status === 'cancelled' || job.status === 'skipped')) return false;
+		if (this.#stopping) return false;
+		job.attemptsThisRound = 0;
+		job.waitedMs = 0;
+		job.recorded = false;
+		this.#setStatus(job, 'queued', {error: null, retryAt: null, finishedAt: null});
+		this.#unfinished++;
+		this.store.getState().setRun({phase: this.#paused ? 'paused' : 'running', finishedAt: null});
+		this.#enqueue(job, 1);
+		return true;
+	}
+
+	retryAllFailed(): number {
+		let n = 0;
+		for (const id of this.#order) {
+			if (this.#jobs.get(id)!.status === 'failed' && this.retry(id)) n++;
+		}
+		return n;
+	}
+
+	pause(): void {
+		if (this.#paused || this.#stopping) return;
+		this.#paused = true;
+		this.#queue.pause();
+		if (this.#unfinished > 0) this.store.getState().setRun({phase: 'paused'});
+	}
+
+	resume(): void {
+		if (!this.#paused || this.#stopping) return;
+		this.#paused = false;
+		if (this.#started) this.#queue.start();
+		if (this.#unfinished > 0) this.store.getState().setRun({phase: 'running'});
+	}
+
+	setConcurrency(n: number): void {
+		const value = Math.max(1, Math.min(1024, Math.round(n)));
+		this.#queue.concurrency = value;
+		this.store.getState().setRate({concurrency: value});
+	}
+
+	get concurrency(): number {
+		return this.#queue.concurrency;
+	}
+
+	async stop(options: {abort?: boolean; reason?: string; kind?: ErrorKind} = {}): Promise<void> {
+		const reason = options.reason ?? 'the run was stopped';
+		if (!this.#stopping) {
+			this.#stopping = {reason, kind: options.kind ?? 'cancelled'};
+			this.#options.onEvent?.({type: 'stopping', reason, at: this.#clock.now()});
+			this.store.getState().setRun({phase: 'stopping', stopReason: reason});
+			this.#queue.pause();
+			this.#queue.clear();
+			for (const id of this.#order) {
+				const job = this.#jobs.get(id)!;
+				if (job.status === 'queued' || job.status === 'waiting') this.#skipForStop(job);
+			}
+		}
+		if (options.abort) {
+			for (const job of this.#jobs.values()) {
+				if (job.status === 'running') job.controller?.abort(new CancelledError(`aborted: ${reason}`));
+			}
+		}
+		if (!this.#started) {
+			this.#started = true;
+			this.#startedAt = this.#clock.now();
+		}
+		await this.whenDone();
+	}
+
+	/** Flush the store and close the results file. Call once, after the run. */
+	close(): RunSummary {
+		if (!this.#closed) {
+			this.#closed = true;
+			this.#flushDeltas();
+			if (this.#flushTimer) clearTimeout(this.#flushTimer);
+			if (this.#rateTimer) clearInterval(this.#rateTimer);
+			this.#refreshRate();
+			this.#options.writer?.close();
+		}
+		return this.summary();
+	}
+
+	summary(): RunSummary {
+		const {counts, totals, run} = this.store.getState();
+		const end = run.finishedAt ?? this.#clock.now();
+		return {
+			total: this.#jobs.size,
+			succeeded: counts.succeeded,
+			failed: counts.failed,
+			cancelled: counts.cancelled,
+			skipped: counts.skipped,
+			truncated: totals.truncated,
+			attempts: totals.attempts,
+			retries: totals.retries,
+			rateLimited: totals.rateLimited,
+			tokensIn: totals.tokensIn,
+			tokensOut: totals.tokensOut,
+			cachedTokens: totals.cachedTokens,
+			reasoningTokens: totals.reasoningTokens,
+			costUsd: totals.unpricedJobs > 0 && totals.costUsd === 0 ? null : totals.costUsd,
+			costComplete: totals.unpricedJobs === 0,
+			wallMs: this.#startedAt ? end - this.#startedAt : 0,
+			stopReason: run.stopReason,
+			budget: this.#budget.active
+				? {
+						tokens: this.#budget.limits.tokens ?? null,
+						usd: this.#budget.limits.usd ?? null,
+						spentTokens: this.#budget.spentTokens,
+						spentUsd: this.#budget.spentUsd,
+					}
+				: null,
+		};
+	}
+
+	// ---- the life of a job ------------------------------------------------------------
+
+	#enqueue(job: Runtime, priority: number): void {
+		void this.#queue.add(() => this.#attempt(job), {priority}).catch(error => this.#unexpected(job, error));
+	}
+
+	async #attempt(job: Runtime): Promise<void> {
+		if (job.status !== 'queued') return;
+		if (this.#stopping) {
+			this.#skipForStop(job);
+			return;
+		}
+		const controller = new AbortController();
+		job.controller = controller;
+		const estimate = job.estimateIn + (job.request.maxOutputTokens ?? 0);
+
+		let reservation: Reservation | null = null;
+		if (this.#budget.active) {
+			const worstUsd = this.#costOf(job, {input_tokens: job.estimateIn, output_tokens: job.request.maxOutputTokens ?? 0, total_tokens: estimate});
+			// Input counts are estimates: keep a margin so the real usage cannot pass the reservation.
+			const worstTokens = Math.ceil(job.estimateIn * 1.1) + 16 + (job.request.maxOutputTokens ?? 0);
+			reservation = this.#budget.tryReserve(worstTokens, worstUsd == null ? null : worstUsd * (worstTokens / Math.max(1, estimate)));
+			if (!reservation) {
+				this.#finish(job, 'skipped', {
+					kind: 'budget',
+					status: null,
+					code: null,
+					message: `not sent: its worst case (${worstTokens} tokens${worstUsd != null ? `, $${worstUsd.toFixed(4)}` : ''}) would pass the budget`,
+					retryable: false,
+					retryAfterMs: null,
+				});
+				return;
+			}
+		}
+
+		let permit;
+		try {
+			permit = await this.#limiter.acquire(estimate, controller.signal);
+		} catch (error) {
+			if (reservation) this.#budget.settle(reservation, 0, 0);
+			if (job.status === 'queued') this.#finish(job, 'cancelled', classifyError(error));
+			return;
+		}
+		if (job.status !== 'queued' || this.#stopping || this.#paused) {
+			permit.settle(0);
+			if (reservation) this.#budget.settle(reservation, 0, 0);
+			if (job.status === 'queued' && this.#stopping) this.#skipForStop(job);
+			else if (job.status === 'queued') this.#enqueue(job, 1);
+			return;
+		}
+
+		const startedAt = this.#clock.now();
+		job.attemptsThisRound++;
+		job.attemptsTotal++;
+		job.firstStartedAt ??= startedAt;
+		job.streamedTokens = 0;
+		this.store.getState().addTotals({attempts: 1});
+		this.#setStatus(job, 'running', {
+			attempts: job.attemptsTotal,
+			retryAt: null,
+			startedAt,
+			output: '',
+			tokensOut: 0,
+			error: null,
+		});
+
+		let result: AttemptResult;
+		try {
+			result = await this.#client.attempt(job.request, {
+				signal: controller.signal,
+				timeoutMs: this.#options.timeoutMs ?? 60_000,
+				idleTimeoutMs: this.#options.idleTimeoutMs ?? 20_000,
+				onHeaders: headers => this.#limiter.observeHeaders(headers),
+				onDelta: text => this.#onDelta(job, text),
+			});
+		} catch (error) {
+			this.#flushJob(job);
+			permit.settle(0);
+			if (reservation) this.#budget.settle(reservation, 0, 0);
+			this.#onFailure(job, classifyError(error), startedAt);
+			return;
+		}
+		this.#flushJob(job);
+		const usage = result.usage;
+		const actualTokens = usage ? usage.total_tokens : estimate;
+		permit.settle(actualTokens);
+		const cost = usage ? this.#costOf(job, usage) : null;
+		if (reservation) this.#budget.settle(reservation, usage ? usage.total_tokens : reservation.tokens, cost ?? reservation.usd);
+		this.#limiter.observeSuccess();
+		this.#consecutiveConnectionFailures = 0;
+		this.#onSuccess(job, result, startedAt, cost);
+	}
+
+	#costOf(job: Runtime, usage: Usage): number | null {
+		return this.#options.costOf ? this.#options.costOf(usage, job.model) : null;
+	}
+
+	#onDelta(job: Runtime, text: string): void {
+		const tokens = (this.#options.countDeltaTokens ?? defaultDeltaTokens)(text);
+		job.pendingText += text;
+		job.pendingTokens += tokens;
+		job.streamedTokens += tokens;
+		this.#dirty.add(job);
+		this.#flushTimer ??= setTimeout(() => {
+			this.#flushTimer = null;
+			this.#flushDeltas();
+		}, DELTA_FLUSH_MS);
+	}
+
+	#flushDeltas(): void {
+		for (const job of this.#dirty) this.#flushJob(job);
+	}
+
+	#flushJob(job: Runtime): void {
+		if (!this.#dirty.delete(job)) return;
+		if (job.pendingText || job.pendingTokens) {
+			this.store.getState().appendOutput(job.spec.id, job.pendingText, job.pendingTokens);
+			job.pendingText = '';
+			job.pendingTokens = 0;
+		}
+	}
+
+	#onSuccess(job: Runtime, result: AttemptResult, startedAt: number, cost: number | null): void {
+		const endedAt = this.#clock.now();
+		const usage = result.usage;
+		const state = this.store.getState();
+		// The API's usage replaces the live estimate.
+		const tokensOut = usage?.output_tokens ?? job.streamedTokens;
+		state.addTotals({
+			tokensOut: tokensOut - job.streamedTokens,
+			tokensIn: usage?.input_tokens ?? 0,
+			cachedTokens: usage?.cached_tokens ?? 0,
+			reasoningTokens: usage?.reasoning_tokens ?? 0,
+			truncated: result.truncated ? 1 : 0,
+			...(cost != null ? {costUsd: cost} : usage ? {unpricedJobs: 1} : {}),
+		});
+		job.history.push({n: job.attemptsTotal, startedAt, endedAt, outcome: result.truncated ? 'truncated' : 'succeeded', error: null, waitMs: null});
+		this.store.getState().updateJob(job.spec.id, {
+			output: result.text,
+			tokensOut,
+			tokensIn: usage?.input_tokens ?? job.estimateIn,
+			usage,
+			truncated: result.truncated,
+			requestId: result.requestId,
+			latencyMs: endedAt - startedAt,
+			costUsd: cost,
+			history: [...job.history],
+		});
+		this.#finish(job, 'succeeded', null, {result, startedAt, endedAt});
+	}
+
+	#onFailure(job: Runtime, error: ErrorInfo, startedAt: number): void {
+		const endedAt = this.#clock.now();
+		const state = this.store.getState();
+		// Streamed text of a failed attempt was not delivered: take its live count back.
+		if (job.streamedTokens) state.addTotals({tokensOut: -job.streamedTokens});
+		job.streamedTokens = 0;
+		job.lastError = error;
+		if (error.kind === 'rate_limit') {
+			state.addTotals({rateLimited: 1});
+			this.#limiter.observeRateLimit(error.retryAfterMs);
+		}
+		if (error.kind === 'unexpected') this.#options.onEvent?.({type: 'unexpected', id: job.spec.id, error, at: endedAt});
+		if (error.kind === 'connection') {
+			this.#consecutiveConnectionFailures++;
+		} else if (error.status != null) {
+			this.#consecutiveConnectionFailures = 0;
+		}
+
+		const cancelled = error.kind === 'cancelled';
+		let waitMs: number | null = null;
+		let failMessage: string | null = null;
+		if (!cancelled && error.retryable && !this.#stopping && job.attemptsThisRound <= this.#maxRetries) {
+			waitMs = retryDelay(job.attemptsThisRound - 1, error.retryAfterMs, this.#options.backoff);
+			const maxWait = this.#options.maxRetryWaitMs ?? 600_000;
+			if (job.waitedMs + waitMs > maxWait) {
+				failMessage = `${error.message} (the next retry would wait ${(waitMs / 1000).toFixed(1)}s, past --max-retry-wait ${(maxWait / 1000).toFixed(0)}s)`;
+				waitMs = null;
+			}
+		}
+		job.history.push({n: job.attemptsTotal, startedAt, endedAt, outcome: cancelled ? 'cancelled' : 'failed', error, waitMs});
+		state.updateJob(job.spec.id, {latencyMs: endedAt - startedAt, requestId: error.requestId ?? null, history: [...job.history]});
+
+		if (waitMs != null) {
+			this.#scheduleRetry(job, error, waitMs);
+		} else if (cancelled) {
+			this.#finish(job, 'cancelled', error);
+		} else {
+			const final = failMessage ? {...error, message: failMessage} : error;
+			this.#finish(job, 'failed', final);
+		}
+
+		if (!this.#stopping) {
+			if (stopsRun(error)) {
+				void this.stop({reason: stopAdvice(error), kind: error.kind});
+			} else if (this.#consecutiveConnectionFailures >= (this.#options.maxConsecutiveConnectionFailures ?? 25)) {
+				void this.stop({
+					reason: `${this.#consecutiveConnectionFailures} connection failures in a row: check the network and --base-url, then run again with --resume`,
+					kind: 'connection',
+				});
+			}
+		}
+	}
+
+	#scheduleRetry(job: Runtime, error: ErrorInfo, waitMs: number): void {
+		const retryAt = this.#clock.now() + waitMs;
+		job.waitedMs += waitMs;
+		this.store.getState().addTotals({retries: 1});
+		this.#setStatus(job, 'waiting', {retryAt, error});
+		this.#options.onEvent?.({type: 'retry', id: job.spec.id, attempt: job.attemptsTotal, error, waitMs, at: this.#clock.now()});
+		const controller = new AbortController();
+		job.controller = controller;
+		this.#clock.sleep(waitMs, controller.signal).then(
+			() => {
+				if (job.status !== 'waiting') return;
+				if (this.#stopping) {
+					this.#skipForStop(job);
+					return;
+				}
+				this.#setStatus(job, 'queued', {retryAt: null});
+				this.#enqueue(job, 1);
+			},
+			() => {
+				// Aborted: cancel() or stop() already settled the job.
+			},
+		);
+	}
+
+	#skipForStop(job: Runtime): void {
+		const stopping = this.#stopping!;
+		job.controller?.abort(new CancelledError(stopping.reason));
+		if (job.status === 'waiting') {
+			const last = job.lastError;
+			this.#finish(job, 'cancelled', {
+				kind: 'cancelled',
+				status: null,
+				code: null,
+				message: `retry not sent: ${stopping.reason}${last ? ` (last error: ${last.kind}: ${last.message})` : ''}`,
+				retryable: false,
+				retryAfterMs: null,
+			});
+			return;
+		}
+		this.#finish(job, 'skipped', {
+			kind: stopping.kind,
+			status: null,
+			code: null,
+			message: `not sent: ${stopping.reason}`,
+			retryable: false,
+			retryAfterMs: null,
+		});
+	}
+
+	#unexpected(job: Runtime, error: unknown): void {
+		const info = classifyError(error);
+		const asUnexpected: ErrorInfo = {...info, kind: 'unexpected', retryable: false};
+		this.#options.onEvent?.({type: 'unexpected', id: job.spec.id, error: asUnexpected, at: this.#clock.now()});
+		if (!isFinal(job.status)) this.#finish(job, 'failed', asUnexpected);
+	}
+
+	#setStatus(job: Runtime, status: JobStatus, patch: Partial<Omit<JobView, 'id' | 'status'>> = {}): void {
+		job.status = status;
+		this.store.getState().updateJob(job.spec.id, {...patch, status});
+	}
+
+	#finish(
+		job: Runtime,
+		status: FinalStatus,
+		error: ErrorInfo | null,
+		success?: {result: AttemptResult; startedAt: number; endedAt: number},
+	): void {
+		if (isFinal(job.status)) return;
+		const now = this.#clock.now();
+		job.controller = null;
+		this.#setStatus(job, status, {error, retryAt: null, finishedAt: now});
+		const view = this.store.getState().jobs.get(job.spec.id)!;
+		const record: ResultRecord = {
+			id: job.spec.id,
+			line: job.spec.line,
+			status,
+			output: success ? success.result.text : null,
+			truncated: success ? success.result.truncated : false,
+			error: error ? errorForRecord(error) : null,
+			attempts: job.attemptsTotal,
+			usage: success ? success.result.usage : null,
+			model: success?.result.model ?? job.model,
+			latency_ms: success ? success.endedAt - success.startedAt : view.latencyMs,
+			started_at: job.firstStartedAt != null ? new Date(job.firstStartedAt).toISOString() : null,
+			finished_at: new Date(now).toISOString(),
+			request_id: success ? success.result.requestId : (error?.requestId ?? view.requestId ?? null),
+			...(view.inputTruncated ? {input_truncated: true} : {}),
+		};
+		this.#options.writer?.append(record);
+		job.recorded = true;
+		this.#options.onEvent?.({type: 'finished', record, at: now});
+		this.#unfinished--;
+		if (this.#unfinished === 0) this.#onAllDone();
+	}
+
+	#onAllDone(): void {
+		this.#flushDeltas();
+		this.#refreshRate();
+		this.store.getState().setRun({phase: 'done', finishedAt: this.#clock.now()});
+		const waiters = this.#doneWaiters;
+		this.#doneWaiters = [];
+		for (const resolve of waiters) resolve();
+	}
+
+	#refreshRate(): void {
+		const snap = this.#limiter.snapshot();
+		this.store.getState().setRate({
+			rpmNow: snap.rpmNow,
+			tpmNow: snap.tpmNow,
+			rpmLimit: snap.rpmLimit,
+			tpmLimit: snap.tpmLimit,
+			limitSource: snap.limitSource,
+		});
+		if (this.#budget.active) {
+			this.store.getState().setBudget({spentTokens: this.#budget.spentTokens, spentUsd: this.#budget.spentUsd});
+		}
+	}
+}
+
+/** What to tell a person when an error stops the whole run. */
+export function stopAdvice(error: ErrorInfo): string {
+	switch (error.kind) {
+		case 'quota':
+			return `quota exhausted (${error.code ?? 'insufficient_quota'}): add credit or raise the spend limit, then run again with --resume`;
+		case 'auth':
+			return 'the API key was refused (401): fix OPENAI_API_KEY (or --api-key-file), then run again with --resume';
+		case 'not_found':
+			return `unknown model (${error.message}): check --model and --base-url, then run again with --resume`;
+		default:
+			return `${error.kind}: ${error.message}`;
+	}
+}
