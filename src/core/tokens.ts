@@ -7,6 +7,7 @@
  */
 import {createRequire} from 'node:module';
 import type * as Encoding from 'gpt-tokenizer/encoding/o200k_base';
+import {inputItemText} from './inputItems.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base' | 'o200k_harmony';
 
@@ -188,37 +189,4 @@ function messageOf(item: unknown): Message {
 	const role = typeof record.role === 'string' ? record.role : 'user';
 	const name = typeof record.name === 'string' ? record.name : undefined;
 	return {role, text: inputItemText(item), ...(name === undefined ? {} : {name})};
-}
-
-/**
- * The text of one Responses input item: a message's string content or its text parts
- * (`input_text`, `output_text`) joined by newlines. Images and files have no text.
- */
-export function inputItemText(item: unknown): string {
-	if (typeof item === 'string') {
-		return item;
-	}
-	if (item === null || typeof item !== 'object') {
-		return '';
-	}
-	const record = item as Record<string, unknown>;
-	if (typeof record.content === 'string') {
-		return record.content;
-	}
-	if (Array.isArray(record.content)) {
-		const parts: string[] = [];
-		for (const part of record.content as unknown[]) {
-			if (part !== null && typeof part === 'object' && typeof (part as {text?: unknown}).text === 'string') {
-				parts.push((part as {text: string}).text);
-			}
-		}
-		return parts.join('\n');
-	}
-	if (typeof record.text === 'string') {
-		return record.text;
-	}
-	if (typeof record.output === 'string') {
-		return record.output;
-	}
-	return '';
 }
