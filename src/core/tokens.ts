@@ -155,6 +155,21 @@ export function truncateToTokens(text: string, maxTokens: number, model: string)
 }
 
 /**
+ * Cuts a job's prompt text so that its whole input estimate (countInputTokens, with the
+ * message overhead and instructions) fits `maxInputTokens`: what `--max-input-tokens`
+ * with `--on-long truncate` needs, so a truncated prompt passes the same check that
+ * `--on-long fail` applies. Array inputs are returned as they are (not truncated).
+ */
+export function fitInputToTokens(job: TokenCountInput, maxInputTokens: number, model: string): Truncation {
+	const total = countInputTokens(job, model);
+	if (total <= maxInputTokens || Array.isArray(job.input)) {
+		return {text: job.text, truncated: false, removedTokens: 0};
+	}
+	const overhead = total - countText(job.text, model);
+	return truncateToTokens(job.text, Math.max(0, maxInputTokens - overhead), model);
+}
+
+/**
  * The longest prefix of `text` that `decoded` starts with. A token boundary can fall
  * inside a UTF-8 sequence, which decodes to U+FFFD; this drops it, and never splits a
  * surrogate pair.

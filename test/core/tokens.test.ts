@@ -5,6 +5,7 @@ import {describe, expect, it} from 'vitest';
 import {
 	countInputTokens,
 	countText,
+	fitInputToTokens,
 	encodingFor,
 	preambleTokens,
 	reservationTokens,
@@ -154,5 +155,19 @@ describe('truncateToTokens', () => {
 			}),
 			{numRuns: 200},
 		);
+	});
+});
+
+describe('fitInputToTokens', () => {
+	it('cuts the prompt so the whole input estimate fits', () => {
+		const job = {text: 'The quick brown fox jumps over the lazy dog. '.repeat(20), instructions: 'Be brief.'};
+		const result = fitInputToTokens(job, 50, 'gpt-5');
+		expect(result.truncated).toBe(true);
+		expect(countInputTokens({...job, text: result.text}, 'gpt-5')).toBeLessThanOrEqual(50);
+		expect(countInputTokens({...job, text: result.text}, 'gpt-5')).toBeGreaterThan(45);
+	});
+
+	it('leaves a job that fits alone', () => {
+		expect(fitInputToTokens({text: 'hi'}, 100, 'gpt-4o')).toEqual({text: 'hi', truncated: false, removedTokens: 0});
 	});
 });
