@@ -61,6 +61,8 @@ export interface EngineOptions {
 	/** Connection failures in a row (no success between) after which the run stops. @default 25 */
 	readonly maxConsecutiveConnectionFailures?: number;
 	readonly budget?: BudgetLimits;
+	/** A check before a job's first attempt; an ErrorInfo fails the job without sending it. */
+	readonly precheck?: (spec: JobSpec, inputTokens: number) => ErrorInfo | null;
 	/** Input tokens of a job as the API will count them (an estimate). @default chars / 4 */
 	readonly countInputTokens?: (spec: JobSpec, model: string) => number;
 	/** Tokens in a piece of streamed text, for the live count. @default 1 per delta or chars / 4 */
@@ -372,6 +374,13 @@ export class Engine implements RunControls {
 		if (this.#stopping) {
 			this.#skipForStop(job);
 			return;
+		}
+		if (job.attemptsTotal === 0 && this.#options.precheck) {
+			const rejection = this.#options.precheck(job.spec, job.estimateIn);
+			if (rejection) {
+				this.#finish(job, 'failed', rejection);
+				return;
+			}
 		}
 		const controller = new AbortController();
 		job.controller = controller;

@@ -160,13 +160,14 @@ export class RateLimiter implements Limiter {
 		const now = this.#clock.now();
 		const rpm = this.#baseRpm();
 		const tpm = this.#baseTpm();
-		this.#requests = rpm ? this.#retune(this.#requests, (rpm * this.#factor) / 60_000, now, 1) : null;
-		this.#tokens = tpm ? this.#retune(this.#tokens, (tpm * this.#factor) / 60_000, now, 0) : null;
+		// Requests start with one in hand (smooth from the first); tokens with a full burst.
+		this.#requests = rpm ? this.#retune(this.#requests, (rpm * this.#factor) / 60_000, now, 1, 1) : null;
+		this.#tokens = tpm ? this.#retune(this.#tokens, (tpm * this.#factor) / 60_000, now, 0, Infinity) : null;
 	}
 
-	#retune(bucket: Bucket | null, ratePerMs: number, now: number, minCapacity: number): Bucket {
+	#retune(bucket: Bucket | null, ratePerMs: number, now: number, minCapacity: number, start: number): Bucket {
 		const capacity = Math.max(minCapacity, ratePerMs * this.#burstMs);
-		if (!bucket) return new Bucket(ratePerMs, capacity, now, Math.min(capacity, Math.max(1, minCapacity)));
+		if (!bucket) return new Bucket(ratePerMs, capacity, now, Math.min(capacity, start));
 		bucket.refill(now);
 		bucket.ratePerMs = ratePerMs;
 		bucket.capacity = capacity;

@@ -69,6 +69,8 @@ export interface JobSpec {
 	readonly metadata?: Readonly<Record<string, string>>;
 	/** Other request body fields (from a Batch API line's `body`) passed through as they are. */
 	readonly extraBody?: Readonly<Record<string, unknown>>;
+	/** Set when pacer cut the input to `--max-input-tokens`. */
+	readonly inputTruncated?: boolean;
 }
 
 export interface Usage {

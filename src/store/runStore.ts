@@ -155,7 +155,7 @@ export function newJobView(spec: JobSpec, model: string, tokensIn: number | null
 		usage: null,
 		output: '',
 		truncated: false,
-		inputTruncated: false,
+		inputTruncated: spec.inputTruncated ?? false,
 		error: null,
 		history: [],
 		startedAt: null,

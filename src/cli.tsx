@@ -1,0 +1,355 @@
+#!/usr/bin/env node
+/**
+ * pacer's command line: argument parsing and wiring. The only file that reads
+ * process.argv and process.env. Heavy modules load inside the commands so that
+ * `pacer --help` starts fast.
+ */
+import {readFileSync} from 'node:fs';
+import {Command, InvalidArgumentError, Option} from 'commander';
+import type {RunOptions, Endpoint, Style} from './runBatch.js';
+import type {SimProfileName} from './sim/index.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string}).version;
+const PROFILES: readonly SimProfileName[] = ['calm', 'flaky', 'storm', 'chaos'];
+
+/** Thrown for a usage error: printed as one line, exit 2, nothing sent. */
+class UsageError extends Error {
+	override readonly name = 'UsageError';
+}
+
+function int(min: number) {
+	return (value: string): number => {
+		const n = Number(value);
+		if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}`);
+		return n;
+	};
+}
+
+function positive(value: string): number {
+	const n = Number(value);
+	if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
+	return n;
+}
+
+function nonNegative(value: string): number {
+	const n = Number(value);
+	if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number >= 0');
+	return n;
+}
+
+interface RunFlags {
+	out?: string;
+	model: string;
+	maxOutputTokens?: number;
+	instructions?: string;
+	instructionsFile?: string;
+	style?: Style;
+	concurrency: number;
+	rpm?: number;
+	tpm?: number;
+	maxRetries: number;
+	backoffBase: number;
+	backoffMax: number;
+	timeout: number;
+	idleTimeout: number;
+	maxRetryWait: number;
+	budgetTokens?: number;
+	budgetUsd?: number;
+	maxInputTokens?: number;
+	onLong: 'fail' | 'truncate';
+	priceIn?: number;
+	priceOut?: number;
+	resume?: boolean;
+	tui: boolean;
+	json?: boolean;
+	record?: string;
+	baseUrl?: string;
+	apiKeyFile?: string;
+	sim?: string | boolean;
+	seed: number;
+	exitWhenDone?: boolean;
+}
+
+function readKeyFile(file: string): string {
+	try {
+		const key = readFileSync(file, 'utf8').trim();
+		if (!key) throw new UsageError(`${file}: the API key file is empty`);
+		return key;
+	} catch (error) {
+		if (error instanceof UsageError) throw error;
+		throw new UsageError(`${file}: cannot read the API key file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+	}
+}
+
+/** Decide where requests go: the simulator, or an API with a key from the environment. */
+function endpointFrom(flags: RunFlags, notice: (line: string) => void): Endpoint {
+	const profile = flags.sim === undefined || flags.sim === false ? undefined : flags.sim === true ? 'calm' : flags.sim;
+	if (profile !== undefined) {
+		if (!PROFILES.includes(profile as SimProfileName)) {
+			throw new UsageError(`--sim: unknown profile "${profile}" (choose ${PROFILES.join(', ')})`);
+		}
+		return {kind: 'sim', profile: profile as SimProfileName, seed: flags.seed};
+	}
+	const baseURL = flags.baseUrl ?? process.env.OPENAI_BASE_URL;
+	const apiKey = flags.apiKeyFile ? readKeyFile(flags.apiKeyFile) : process.env.OPENAI_API_KEY;
+	if (!apiKey && !baseURL) {
+		notice('pacer: no OPENAI_API_KEY and no --base-url: using the built-in simulator (calm profile)');
+		return {kind: 'sim', profile: 'calm', seed: flags.seed};
+	}
+	// Compatible local servers often need no key; the SDK still wants a string.
+	return {kind: 'api', apiKey: apiKey || 'no-key', baseURL};
+}
+
+function defaultOut(input: string): string {
+	return input === '-' ? 'pacer-results.jsonl' : `${input}.results.jsonl`;
+}
+
+async function runCommand(input: string, flags: RunFlags): Promise<number> {
+	const {readJobs, InputError} = await import('./core/input.js');
+	const useTui = flags.tui && Boolean(process.stdout.isTTY) && !flags.json;
+	const log = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
+
+	let instructions = flags.instructions;
+	if (flags.instructionsFile) {
+		try {
+			instructions = [instructions, readFileSync(flags.instructionsFile, 'utf8').trim()].filter(Boolean).join('\n');
+		} catch (error) {
+			throw new UsageError(`${flags.instructionsFile}: cannot read the instructions file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+		}
+	}
+	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
+
+	let jobs;
+	try {
+		jobs = await readJobs(input, {stdin: process.stdin});
+	} catch (error) {
+		if (error instanceof InputError) throw new UsageError(error.message);
+		throw error;
+	}
+
+	const {prepareRun} = await import('./runBatch.js');
+	const {formatEvent, formatSummary, exitCodeFor} = await import('./headless.js');
+	const {ResultsFileError} = await import('./core/results.js');
+	let startedAt = Date.now();
+	const options: RunOptions = {
+		out: flags.out ?? defaultOut(input),
+		resume: flags.resume,
+		model: flags.model,
+		maxOutputTokens: flags.maxOutputTokens,
+		instructions,
+		style: flags.style,
+		concurrency: flags.concurrency,
+		rpm: flags.rpm,
+		tpm: flags.tpm,
+		maxRetries: flags.maxRetries,
+		backoffBaseMs: flags.backoffBase,
+		backoffMaxMs: flags.backoffMax,
+		timeoutMs: flags.timeout * 1000,
+		idleTimeoutMs: flags.idleTimeout * 1000,
+		maxRetryWaitMs: flags.maxRetryWait * 1000,
+		budgetTokens: flags.budgetTokens,
+		budgetUsd: flags.budgetUsd,
+		maxInputTokens: flags.maxInputTokens,
+		onLong: flags.onLong,
+		priceIn: flags.priceIn,
+		priceOut: flags.priceOut,
+		endpoint,
+		onEvent: useTui
+			? undefined
+			: event => {
+					const line = formatEvent(event, startedAt);
+					if (line) log(line);
+				},
+	};
+	let run;
+	try {
+		run = await prepareRun(jobs, options);
+	} catch (error) {
+		if (error instanceof ResultsFileError) throw new UsageError(error.message);
+		throw error;
+	}
+	if (run.tornLine != null) log(`pacer: ${run.outPath}:${run.tornLine}: ignored a torn last line (an earlier run was cut off)`);
+	if (run.alreadyDone > 0) log(`pacer: resuming: ${run.alreadyDone} prompt(s) already succeeded in ${run.outPath}`);
+	if (endpoint.kind === 'sim' && !useTui) log(`pacer: using the built-in simulator (${run.endpointLabel})`);
+
+	if (useTui) {
+		const {runDashboard} = await import('./components/runDashboard.js');
+		return runDashboard(run, {exitWhenDone: Boolean(flags.exitWhenDone), record: flags.record});
+	}
+
+	// Signals: the first stops dispatching and lets in-flight requests finish for a short
+	// grace period; the second aborts them at once. Every record is on disk either way.
+	let signals = 0;
+	let exitCode: number | null = null;
+	const onSignal = (signal: NodeJS.Signals) => {
+		signals++;
+		exitCode = signal === 'SIGTERM' ? 143 : 130;
+		if (signals === 1) {
+			log(`pacer: ${signal}: stopping; in-flight requests get 3s to finish (again to abort now)`);
+			void run.engine.stop({reason: `interrupted (${signal})`});
+			setTimeout(() => void run.engine.stop({abort: true, reason: `interrupted (${signal})`}), 3000).unref();
+		} else {
+			void run.engine.stop({abort: true, reason: `interrupted (${signal})`});
+		}
+	};
+	process.on('SIGINT', onSignal);
+	process.on('SIGTERM', onSignal);
+	startedAt = Date.now();
+	try {
+		await run.engine.run();
+	} finally {
+		process.off('SIGINT', onSignal);
+		process.off('SIGTERM', onSignal);
+	}
+	const summary = await run.finish();
+	if (flags.json) {
+		process.stdout.write(`${JSON.stringify({...summary, alreadyDone: run.alreadyDone, out: run.outPath})}\n`);
+	} else {
+		log(formatSummary(summary, {outPath: run.outPath, alreadyDone: run.alreadyDone}));
+	}
+	return exitCode ?? exitCodeFor(summary);
+}
+
+async function simCommand(flags: {port: number; profile: string; seed: number; rpm?: number; tpm?: number; latencyScale: number; noHeaders?: boolean; headers: boolean}): Promise<number> {
+	if (!PROFILES.includes(flags.profile as SimProfileName)) {
+		throw new UsageError(`--profile: unknown profile "${flags.profile}" (choose ${PROFILES.join(', ')})`);
+	}
+	const {startSimulator} = await import('./sim/index.js');
+	const sim = await startSimulator({
+		port: flags.port,
+		profile: flags.profile as SimProfileName,
+		seed: flags.seed,
+		rpm: flags.rpm,
+		tpm: flags.tpm,
+		latencyScale: flags.latencyScale,
+		rateLimitHeaders: flags.headers,
+	});
+	process.stdout.write(`pacer sim: ${flags.profile} profile, seed ${flags.seed}, listening on ${sim.url} (Ctrl+C to stop)\n`);
+	await new Promise<void>(resolve => {
+		const stop = () => resolve();
+		process.once('SIGINT', stop);
+		process.once('SIGTERM', stop);
+	});
+	await sim.close();
+	return 0;
+}
+
+async function countCommand(file: string, flags: {model: string; maxOutputTokens: number; maxInputTokens?: number; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number}): Promise<number> {
+	const {readJobs, InputError} = await import('./core/input.js');
+	let jobs;
+	try {
+		jobs = await readJobs(file, {stdin: process.stdin});
+	} catch (error) {
+		if (error instanceof InputError) throw new UsageError(error.message);
+		throw error;
+	}
+	const {countReport, formatCountReport} = await import('./core/count.js');
+	const report = countReport(jobs, {
+		model: flags.model,
+		maxOutputTokens: flags.maxOutputTokens,
+		maxInputTokens: flags.maxInputTokens,
+		instructions: flags.instructions,
+		priceOverrides: {in: flags.priceIn, out: flags.priceOut},
+	});
+	process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCountReport(report)}\n`);
+	return 0;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+	const program = new Command('pacer')
+		.description('Run batches of prompts against the OpenAI Responses API: paced, retried, counted, never lost.')
+		.version(VERSION, '-V, --version')
+		.showHelpAfterError('(run with --help for usage)')
+		.exitOverride();
+
+	program
+		.command('run')
+		.description('run a batch (dashboard on a TTY, plain lines otherwise)')
+		.argument('<prompts-file|->', '.txt (a prompt a line), .jsonl (pacer or Batch API lines), or - for stdin')
+		.option('--out <file>', 'results file (default: <input>.results.jsonl, pacer-results.jsonl for stdin)')
+		.option('--model <name>', 'model for prompts that name none', 'gpt-5.4-mini')
+		.option('--max-output-tokens <n>', 'cap on each reply (default 256, or the --style cap)', int(16))
+		.option('--instructions <text>', "sent as the API's instructions field")
+		.option('--instructions-file <file>', 'instructions read from a file')
+		.addOption(new Option('--style <style>', 'output length: adds a length instruction and cap').choices(['short', 'medium', 'long']))
+		.option('--concurrency <n>', 'requests in flight at once', int(1), 4)
+		.option('--rpm <n>', 'client-side cap on requests per minute', positive)
+		.option('--tpm <n>', 'client-side cap on tokens per minute', positive)
+		.option('--max-retries <n>', 'retries after the first attempt', int(0), 4)
+		.option('--backoff-base <ms>', 'first retry delay before jitter', nonNegative, 1000)
+		.option('--backoff-max <ms>', 'largest computed retry delay', nonNegative, 32000)
+		.option('--timeout <s>', 'per attempt: connect and whole response', positive, 60)
+		.option('--idle-timeout <s>', 'a stream quiet this long counts as a timeout', positive, 20)
+		.option('--max-retry-wait <s>', 'most time one prompt may wait across its retries', positive, 600)
+		.option('--budget-tokens <n>', 'send nothing whose worst case would pass this many tokens', int(1))
+		.option('--budget-usd <x>', 'send nothing whose worst case would pass this many dollars', positive)
+		.option('--max-input-tokens <n>', 'longer prompts fail before sending, or are truncated (--on-long)', int(1))
+		.addOption(new Option('--on-long <what>', 'what to do with prompts over --max-input-tokens').choices(['fail', 'truncate']).default('fail'))
+		.option('--price-in <usd>', 'USD per 1M input tokens, overriding the table', nonNegative)
+		.option('--price-out <usd>', 'USD per 1M output tokens, overriding the table', nonNegative)
+		.option('--resume', 'skip prompts whose latest record in --out succeeded')
+		.option('--no-tui', 'plain lines instead of the dashboard (also when stdout is not a TTY)')
+		.option('--json', 'print the final summary as JSON')
+		.option('--exit-when-done', 'leave the dashboard as soon as the run ends')
+		.option('--record <file.cast>', 'write an asciicast v2 recording of the dashboard')
+		.option('--base-url <url>', 'a Responses-compatible endpoint (else OPENAI_BASE_URL); the key comes from OPENAI_API_KEY')
+		.option('--api-key-file <file>', 'read the API key from this file instead of OPENAI_API_KEY')
+		.option('--sim [profile]', `use the built-in simulator: ${PROFILES.join(', ')} (default calm)`)
+		.option('--seed <n>', 'simulator seed', int(0), 1)
+		.action(async (input: string, flags: RunFlags) => setExit(await runCommand(input, flags)));
+
+	program
+		.command('sim')
+		.description('serve the simulator on loopback for other clients')
+		.option('--port <n>', 'port on 127.0.0.1', int(0), 8787)
+		.option('--profile <name>', `fault profile: ${PROFILES.join(', ')}`, 'calm')
+		.option('--seed <n>', 'seed for faults, latency and text', int(0), 1)
+		.option('--rpm <n>', 'requests per minute the simulator allows', positive)
+		.option('--tpm <n>', 'tokens per minute the simulator allows', positive)
+		.option('--latency-scale <x>', 'multiply latencies (0 = instant)', nonNegative, 1)
+		.option('--no-headers', 'send no x-ratelimit-* headers')
+		.action(async flags => setExit(await simCommand(flags)));
+
+	program
+		.command('count')
+		.description('estimate tokens and cost without sending anything')
+		.argument('<prompts-file|->')
+		.option('--model <name>', 'model to count for', 'gpt-5.4-mini')
+		.option('--max-output-tokens <n>', 'the output cap each prompt would get', int(16), 256)
+		.option('--max-input-tokens <n>', 'list prompts over this many input tokens', int(1))
+		.option('--instructions <text>', 'instructions each request would carry')
+		.option('--price-in <usd>', 'USD per 1M input tokens, overriding the table', nonNegative)
+		.option('--price-out <usd>', 'USD per 1M output tokens, overriding the table', nonNegative)
+		.option('--json', 'print the report as JSON')
+		.action(async (file: string, flags) => setExit(await countCommand(file, flags)));
+
+	return program;
+}
+
+async function main(): Promise<void> {
+	let code = 0;
+	const program = buildProgram(c => {
+		code = c;
+	});
+	try {
+		await program.parseAsync(process.argv);
+	} catch (error) {
+		const e = error as {code?: string; exitCode?: number; message?: string};
+		if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+			// commander printed its message already; help and version are not errors.
+			code = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+		} else if (error instanceof UsageError) {
+			process.stderr.write(`pacer: ${error.message}\n`);
+			code = 2;
+		} else {
+			const {redactSecrets} = await import('./core/secrets.js');
+			process.stderr.write(`pacer: unexpected error (a bug in pacer): ${redactSecrets(String((error as Error)?.stack ?? error))}\n`);
+			code = 70;
+		}
+	}
+	process.exitCode = code;
+	// Let stdout drain, then leave even if a stray timer or socket is still open.
+	setTimeout(() => process.exit(code), 50).unref();
+}
+
+await main();

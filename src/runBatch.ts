@@ -1,0 +1,243 @@
+/**
+ * Wiring a run: input jobs + options -> results file, simulator (when asked), client,
+ * engine. The CLI and the library both go through here; nothing here reads argv or env.
+ */
+import {OpenAIModelClient, type ModelClient} from './core/client.js';
+import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
+import {compactResults, lockResults, readResults, ResultsWriter} from './core/results.js';
+import {countInputTokens, countText, truncateToTokens} from './core/tokens.js';
+import {costUsd, priceFor, type Price} from './core/prices.js';
+import {registerSecret} from './core/secrets.js';
+import type {ErrorInfo, JobSpec} from './core/types.js';
+import {startSimulator, type SimProfileName, type Simulator, type SimulatorOptions} from './sim/index.js';
+import type {RunStore} from './store/runStore.js';
+
+export type Style = 'short' | 'medium' | 'long';
+
+/** The length instruction and output cap of each `--style`. */
+export const STYLES: Record<Style, {instruction: string; maxOutputTokens: number}> = {
+	short: {instruction: 'Answer in at most two sentences.', maxOutputTokens: 128},
+	medium: {instruction: 'Answer in one short paragraph.', maxOutputTokens: 512},
+	long: {instruction: 'Answer in detail, in several paragraphs.', maxOutputTokens: 2048},
+};
+
+export type Endpoint =
+	| {readonly kind: 'sim'; readonly profile: SimProfileName; readonly seed: number; readonly options?: Omit<SimulatorOptions, 'profile' | 'seed'>}
+	| {readonly kind: 'api'; readonly apiKey: string; readonly baseURL?: string};
+
+export interface RunOptions {
+	/** Where results go; null keeps them only in memory (library use). @default null */
+	readonly out?: string | null;
+	/** Skip jobs whose latest record in `out` succeeded. @default false */
+	readonly resume?: boolean;
+	/** @default 'gpt-5.4-mini' */
+	readonly model?: string;
+	/** @default 256, or the style's cap */
+	readonly maxOutputTokens?: number;
+	readonly instructions?: string;
+	readonly style?: Style;
+	/** @default 4 */
+	readonly concurrency?: number;
+	readonly rpm?: number;
+	readonly tpm?: number;
+	/** @default 4 */
+	readonly maxRetries?: number;
+	/** @default 1000 */
+	readonly backoffBaseMs?: number;
+	/** @default 32000 */
+	readonly backoffMaxMs?: number;
+	/** @default 60000 */
+	readonly timeoutMs?: number;
+	/** @default 20000 */
+	readonly idleTimeoutMs?: number;
+	/** @default 600000 */
+	readonly maxRetryWaitMs?: number;
+	readonly budgetTokens?: number;
+	readonly budgetUsd?: number;
+	readonly maxInputTokens?: number;
+	/** @default 'fail' */
+	readonly onLong?: 'fail' | 'truncate';
+	/** USD per 1M tokens, overriding pacer's table. */
+	readonly priceIn?: number;
+	readonly priceOut?: number;
+	/** @default the simulator, calm, seed 1 */
+	readonly endpoint?: Endpoint;
+	/** Use this client instead of the SDK one (tests of the engine alone). */
+	readonly client?: ModelClient;
+	readonly store?: RunStore;
+	readonly onEvent?: (event: EngineEvent) => void;
+}
+
+export interface PreparedRun {
+	readonly engine: Engine;
+	readonly store: RunStore;
+	readonly outPath: string | null;
+	/** Jobs skipped because their success is already on disk. */
+	readonly alreadyDone: number;
+	/** A torn last line found in `out` on resume. */
+	readonly tornLine: number | null;
+	readonly simulator: Simulator | null;
+	/** What the header shows as the endpoint. */
+	readonly endpointLabel: string;
+	/** Stop the simulator, compact the results file (unless `compact` is false), release the lock. */
+	finish(options?: {compact?: boolean}): Promise<RunSummary>;
+}
+
+function priceOf(model: string, options: RunOptions): Price | null {
+	try {
+		return priceFor(model, {in: options.priceIn, out: options.priceOut});
+	} catch {
+		return null;
+	}
+}
+
+/** Set up everything for a run; nothing is sent until `engine.run()`. */
+export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions = {}): Promise<PreparedRun> {
+	const model = options.model ?? 'gpt-5.4-mini';
+	const style = options.style ? STYLES[options.style] : null;
+	const instructions = [style?.instruction, options.instructions].filter(Boolean).join('\n') || undefined;
+	const maxOutputTokens = options.maxOutputTokens ?? style?.maxOutputTokens ?? 256;
+
+	// Long inputs: truncate up front (so the count and the record say so), or fail before sending.
+	let specs = jobs;
+	if (options.maxInputTokens != null && options.onLong === 'truncate') {
+		const limit = options.maxInputTokens;
+		specs = jobs.map(spec => {
+			if (typeof spec.input !== 'string') return spec;
+			const cut = truncateToTokens(spec.input, limit, spec.model ?? model);
+			return cut.truncated ? {...spec, input: cut.text, text: cut.text, inputTruncated: true} : spec;
+		});
+	}
+
+	const outPath = options.out ?? null;
+	let release: () => void = () => {};
+	let writer: ResultsWriter | undefined;
+	let alreadyDone = 0;
+	let tornLine: number | null = null;
+	const order = jobs.map(job => job.id);
+	if (outPath) {
+		release = lockResults(outPath);
+		try {
+			if (options.resume) {
+				const previous = readResults(outPath);
+				tornLine = previous.tornLine;
+				const before = specs.length;
+				specs = specs.filter(spec => previous.latest.get(spec.id)?.status !== 'succeeded');
+				alreadyDone = before - specs.length;
+				// Drop a torn tail so appends start on a fresh line.
+				if (tornLine != null || previous.badLines.length > 0) compactResults(outPath, order);
+			} else {
+				// A new run replaces an old results file rather than mixing with it.
+				const fs = await import('node:fs');
+				fs.rmSync(outPath, {force: true});
+			}
+			writer = new ResultsWriter(outPath);
+		} catch (error) {
+			release();
+			throw error;
+		}
+	}
+
+	const endpoint: Endpoint = options.endpoint ?? {kind: 'sim', profile: 'calm', seed: 1};
+	let simulator: Simulator | null = null;
+	let client = options.client;
+	let endpointLabel: string;
+	if (endpoint.kind === 'sim') {
+		simulator = await startSimulator({...endpoint.options, profile: endpoint.profile, seed: endpoint.seed, port: 0});
+		client ??= new OpenAIModelClient({apiKey: 'sk-sim-local-key', baseURL: simulator.url});
+		endpointLabel = `simulator ${endpoint.profile} · seed ${endpoint.seed}`;
+	} else {
+		registerSecret(endpoint.apiKey);
+		client ??= new OpenAIModelClient({apiKey: endpoint.apiKey, baseURL: endpoint.baseURL});
+		endpointLabel = endpoint.baseURL ? new URL(endpoint.baseURL).host : 'api.openai.com';
+	}
+
+	const prices = new Map<string, Price | null>();
+	const price = (m: string) => {
+		if (!prices.has(m)) prices.set(m, priceOf(m, options));
+		return prices.get(m)!;
+	};
+	const maxInput = options.maxInputTokens;
+	const precheck =
+		maxInput != null && options.onLong !== 'truncate'
+			? (spec: JobSpec, tokens: number): ErrorInfo | null =>
+					tokens > maxInput
+						? {
+								kind: 'context_length',
+								status: null,
+								code: 'max_input_tokens',
+								message: `not sent: the input is ${tokens} tokens, ${tokens - maxInput} over --max-input-tokens ${maxInput}`,
+								retryable: false,
+								retryAfterMs: null,
+							}
+						: null
+			: undefined;
+
+	const engine = new Engine(specs, {
+		client,
+		model,
+		maxOutputTokens,
+		instructions,
+		concurrency: options.concurrency,
+		rpm: options.rpm,
+		tpm: options.tpm,
+		maxRetries: options.maxRetries,
+		backoff: {baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs},
+		timeoutMs: options.timeoutMs,
+		idleTimeoutMs: options.idleTimeoutMs,
+		maxRetryWaitMs: options.maxRetryWaitMs,
+		budget: {tokens: options.budgetTokens, usd: options.budgetUsd},
+		precheck,
+		countInputTokens: (spec, m) => countInputTokens(spec, m),
+		countDeltaTokens: text => Math.max(1, countText(text, model)),
+		costOf: (usage, m) => {
+			const p = price(m);
+			return p ? costUsd(usage, p) : null;
+		},
+		writer,
+		store: options.store,
+		endpoint: endpointLabel,
+		onEvent: options.onEvent,
+	});
+
+	let finished: Promise<RunSummary> | null = null;
+	return {
+		engine,
+		store: engine.store,
+		outPath,
+		alreadyDone,
+		tornLine,
+		simulator,
+		endpointLabel,
+		finish(finishOptions = {}) {
+			finished ??= (async () => {
+				const summary = engine.close();
+				try {
+					if (outPath && finishOptions.compact !== false) compactResults(outPath, order);
+				} finally {
+					release();
+					await simulator?.close();
+				}
+				return summary;
+			})();
+			return finished;
+		},
+	};
+}
+
+export interface BatchResult {
+	readonly summary: RunSummary;
+	readonly store: RunStore;
+	readonly outPath: string | null;
+}
+
+/** Run a batch headless: the library's entry point. */
+export async function runBatch(jobs: readonly JobSpec[], options: RunOptions = {}): Promise<BatchResult> {
+	const run = await prepareRun(jobs, options);
+	try {
+		await run.engine.run();
+	} finally {
+		await run.finish();
+	}
+	return {summary: run.engine.summary(), store: run.store, outPath: run.outPath};
+}

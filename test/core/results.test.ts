@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {afterEach, beforeEach, describe, expect, test} from 'vitest';
+import {compactResults, lockResults, readResults, ResultsFileError, ResultsWriter} from '../../src/core/results.js';
+import type {ResultRecord} from '../../src/core/types.js';
+
+let dir: string;
+beforeEach(() => {
+	dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pacer-results-'));
+});
+afterEach(() => fs.rmSync(dir, {recursive: true, force: true}));
+
+const record = (id: string, status: ResultRecord['status'] = 'succeeded'): ResultRecord => ({
+	id,
+	line: 1,
+	status,
+	output: status === 'succeeded' ? `answer ${id}` : null,
+	truncated: false,
+	error: null,
+	attempts: 1,
+	usage: null,
+	model: 'gpt-5.4-mini',
+	latency_ms: 5,
+	started_at: null,
+	finished_at: '2026-11-28T00:00:00.000Z',
+	request_id: null,
+});
+
+describe('results file', () => {
+	test('each append is on disk at once, and the file is private (0600)', () => {
+		const file = path.join(dir, 'out.jsonl');
+		const writer = new ResultsWriter(file);
+		writer.append(record('a'));
+		expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
+		expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+		writer.close();
+	});
+
+	test('a torn last line is ignored and reported; the latest record of an id wins', () => {
+		const file = path.join(dir, 'out.jsonl');
+		fs.writeFileSync(file, `${JSON.stringify(record('a', 'failed'))}\n${JSON.stringify(record('b'))}\n${JSON.stringify(record('a'))}\n{"id":"c","sta`);
+		const read = readResults(file);
+		expect(read.tornLine).toBe(4);
+		expect([...read.latest.keys()]).toEqual(['b', 'a']);
+		expect(read.latest.get('a')!.status).toBe('succeeded');
+	});
+
+	test('compaction leaves one record per id in input order', () => {
+		const file = path.join(dir, 'out.jsonl');
+		fs.writeFileSync(file, [record('b', 'failed'), record('a'), record('b')].map(r => JSON.stringify(r)).join('\n') + '\n{"torn');
+		expect(compactResults(file, ['a', 'b'])).toBe(2);
+		const ids = fs.readFileSync(file, 'utf8').trim().split('\n').map(l => (JSON.parse(l) as ResultRecord).id);
+		expect(ids).toEqual(['a', 'b']);
+		expect(readResults(file).latest.get('b')!.status).toBe('succeeded');
+	});
+
+	test('a missing file reads as empty', () => {
+		expect(readResults(path.join(dir, 'nope.jsonl')).latest.size).toBe(0);
+	});
+});
+
+describe('lock', () => {
+	test('a second run on the same file is refused while the first holds it', () => {
+		const file = path.join(dir, 'out.jsonl');
+		const release = lockResults(file);
+		// Pretend another live process holds it: our parent is alive.
+		fs.writeFileSync(`${file}.lock`, `${process.ppid}\n`);
+		expect(() => lockResults(file)).toThrow(ResultsFileError);
+		expect(() => lockResults(file)).toThrow(/another pacer run/);
+		release();
+	});
+
+	test('a lock left by a dead process is taken over', () => {
+		const file = path.join(dir, 'out.jsonl');
+		fs.writeFileSync(`${file}.lock`, '999999999\n');
+		const release = lockResults(file);
+		expect(fs.readFileSync(`${file}.lock`, 'utf8').trim()).toBe(String(process.pid));
+		release();
+		expect(fs.existsSync(`${file}.lock`)).toBe(false);
+	});
+
+	test('an unwritable or missing folder is a clear error', () => {
+		expect(() => lockResults(path.join(dir, 'no', 'such', 'out.jsonl'))).toThrow(/does not exist or is not writable/);
+	});
+});
