@@ -25,7 +25,8 @@ export interface Price extends Rates {
 	readonly note?: string;
 }
 
-const THIRD_PARTY = 'third-party price reports, 2026 (see reference/openai-wire.md §8)';
+// Reported by several third parties in 2026 (openai-wire.md §8); check before publishing.
+const THIRD_PARTY = 'third-party price reports (see reference)';
 const TABLE_DATE = '2026';
 const LONG_CONTEXT = 'listed rates hold below ~270k input tokens per request';
 

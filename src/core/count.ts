@@ -1,0 +1,263 @@
+/**
+ * `pacer count`: tokens and cost of a prompts file, without sending anything.
+ */
+import {costUsd, priceFor, type Price, type PriceOverrides} from './prices.js';
+import {displayWidth, fitWidth, pad, toSingleLine} from './terminalText.js';
+import {countInputTokens} from './tokens.js';
+import type {JobSpec} from './types.js';
+
+export interface CountOptions {
+	/** The model for prompts that name none. */
+	readonly model: string;
+	/** The output cap for prompts that set none. */
+	readonly maxOutputTokens: number;
+	/**
+	 * List the prompts whose input estimate is over this.
+	 * @default no limit
+	 */
+	readonly maxInputTokens?: number;
+	/**
+	 * Instructions for prompts that carry none (counted as a system message).
+	 * @default none
+	 */
+	readonly instructions?: string;
+	/**
+	 * `--price-in` / `--price-out` (USD per 1M tokens).
+	 * @default the price table
+	 */
+	readonly priceOverrides?: PriceOverrides;
+	/**
+	 * How many of the longest prompts to list.
+	 * @default 5
+	 */
+	readonly longest?: number;
+}
+
+export interface CountedPrompt {
+	readonly id: string;
+	readonly line: number;
+	/** Input tokens as countInputTokens estimates them (message overhead included). */
+	readonly tokens: number;
+	/** The first words, on one line. */
+	readonly preview: string;
+}
+
+export interface OverLimitPrompt {
+	readonly id: string;
+	readonly line: number;
+	readonly tokens: number;
+	readonly overBy: number;
+}
+
+/** USD: `min` if every reply were empty, `max` if every reply used its whole output cap. */
+export interface CostRange {
+	readonly min: number;
+	readonly max: number;
+}
+
+export interface ModelCount {
+	readonly model: string;
+	readonly prompts: number;
+	readonly inputTokens: number;
+	/** Sum of the prompts' output caps. */
+	readonly maxOutputTokens: number;
+	readonly price: Price | null;
+	readonly costUsd: CostRange | null;
+}
+
+export interface CountReport {
+	/** The model for prompts that name none. */
+	readonly model: string;
+	readonly prompts: number;
+	readonly inputTokens: {readonly total: number; readonly mean: number; readonly max: number};
+	/** The output cap for prompts that set none. */
+	readonly maxOutputTokens: number;
+	/** Input plus every output cap: what the limiter reserves, and what `--budget-tokens` must cover. */
+	readonly reservedTokens: number;
+	readonly longest: readonly CountedPrompt[];
+	readonly maxInputTokens: number | null;
+	/** Every prompt over `maxInputTokens`, in file order. */
+	readonly overLimit: readonly OverLimitPrompt[];
+	/** The price of `model`, or null when pacer does not know it. */
+	readonly price: Price | null;
+	/** One entry per model the batch uses, most prompts first. */
+	readonly models: readonly ModelCount[];
+	/** Null when any model's price is unknown: a partial sum would read as the whole cost. */
+	readonly costUsd: CostRange | null;
+}
+
+const PREVIEW_CHARS = 60;
+
+export function countReport(jobs: readonly JobSpec[], options: CountOptions): CountReport {
+	const longestCount = options.longest ?? 5;
+	const perModel = new Map<string, {prompts: number; inputTokens: number; maxOutputTokens: number}>();
+	const counted: Array<{job: JobSpec; tokens: number}> = [];
+	const overLimit: OverLimitPrompt[] = [];
+	let total = 0;
+	let max = 0;
+	let reserved = 0;
+
+	for (const job of jobs) {
+		const model = job.model ?? options.model;
+		const instructions = job.instructions ?? options.instructions;
+		const tokens = countInputTokens({text: job.text, input: job.input, ...(instructions === undefined ? {} : {instructions})}, model);
+		const cap = job.maxOutputTokens ?? options.maxOutputTokens;
+		total += tokens;
+		max = Math.max(max, tokens);
+		reserved += tokens + cap;
+		counted.push({job, tokens});
+		if (options.maxInputTokens !== undefined && tokens > options.maxInputTokens) {
+			overLimit.push({id: job.id, line: job.line, tokens, overBy: tokens - options.maxInputTokens});
+		}
+		const entry = perModel.get(model) ?? {prompts: 0, inputTokens: 0, maxOutputTokens: 0};
+		entry.prompts++;
+		entry.inputTokens += tokens;
+		entry.maxOutputTokens += cap;
+		perModel.set(model, entry);
+	}
+
+	const overrides = options.priceOverrides ?? {};
+	const models: ModelCount[] = [...perModel]
+		.map(([model, entry]) => {
+			const price = priceFor(model, overrides);
+			const cost =
+				price === null
+					? null
+					: {
+							min: costUsd({input_tokens: entry.inputTokens, output_tokens: 0}, price),
+							max: costUsd({input_tokens: entry.inputTokens, output_tokens: entry.maxOutputTokens}, price),
+						};
+			return {model, ...entry, price, costUsd: cost};
+		})
+		.sort((a, b) => b.prompts - a.prompts || a.model.localeCompare(b.model));
+
+	const priced = models.every((entry) => entry.costUsd !== null);
+	const longest = counted
+		.slice()
+		// Stable sort: equal counts keep file order.
+		.sort((a, b) => b.tokens - a.tokens)
+		.slice(0, longestCount)
+		.map(({job, tokens}) => ({id: job.id, line: job.line, tokens, preview: previewOf(job.text)}));
+
+	return {
+		model: options.model,
+		prompts: jobs.length,
+		inputTokens: {total, mean: jobs.length === 0 ? 0 : total / jobs.length, max},
+		maxOutputTokens: options.maxOutputTokens,
+		reservedTokens: reserved,
+		longest,
+		maxInputTokens: options.maxInputTokens ?? null,
+		overLimit,
+		price: priceFor(options.model, overrides),
+		models,
+		costUsd: priced
+			? {
+					min: models.reduce((sum, entry) => sum + entry.costUsd!.min, 0),
+					max: models.reduce((sum, entry) => sum + entry.costUsd!.max, 0),
+				}
+			: null,
+	};
+}
+
+function previewOf(text: string): string {
+	const line = toSingleLine(text);
+	if (line.length <= PREVIEW_CHARS) {
+		return line;
+	}
+	const cut = line.slice(0, PREVIEW_CHARS);
+	const space = cut.lastIndexOf(' ');
+	return `${space > PREVIEW_CHARS / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+const WIDTH = 80;
+const LISTED_OVER_LIMIT = 10;
+
+/** A plain-text report for the terminal, at most 80 columns wide. */
+export function formatCountReport(report: CountReport): string {
+	const out: string[] = [];
+	const label = (name: string, value: string) => out.push(fitWidth(`${pad(name, 14)}${value}`, WIDTH));
+
+	out.push(fitWidth(`${formatInt(report.prompts)} ${report.prompts === 1 ? 'prompt' : 'prompts'}, default model ${report.model}, output cap ${formatInt(report.maxOutputTokens)}`, WIDTH));
+	out.push('');
+	label(
+		'Input tokens',
+		`${formatInt(report.inputTokens.total)} total, ${formatNumber(report.inputTokens.mean)} mean, ${formatInt(report.inputTokens.max)} max`,
+	);
+	label('Reserved', `${formatInt(report.reservedTokens)} tokens (input + every output cap)`);
+	label('Cost (USD)', report.costUsd === null ? unknownCost(report) : `${formatUsd(report.costUsd.min)} .. ${formatUsd(report.costUsd.max)} (input only .. every reply at its cap)`);
+	for (const entry of report.models) {
+		const price = entry.price;
+		const name = report.models.length > 1 ? `${entry.model} (${formatInt(entry.prompts)})` : entry.model;
+		label(
+			report.models.indexOf(entry) === 0 ? 'Price' : '',
+			price === null
+				? `${name}: unknown`
+				: price.cachedInput === null
+					? `${name}: ${formatRate(price.input)} in, ${formatRate(price.output)} out /1M (no cached rate)`
+					: `${name}: ${formatRate(price.input)} in, ${formatRate(price.cachedInput)} cached, ${formatRate(price.output)} out /1M`,
+		);
+		if (price === null) {
+			label('', 'not in pacer\'s price table: set --price-in and --price-out');
+		} else {
+			label('', `${price.source}, ${price.date}`);
+			if (price.note !== undefined) {
+				label('', price.note);
+			}
+		}
+	}
+	out.push('Token counts are estimates (chat formula); billed usage can differ a little.');
+
+	if (report.longest.length > 0) {
+		out.push('', 'Longest prompts');
+		out.push(`  ${pad('id', 20)} ${pad('line', 7, 'right')} ${pad('tokens', 9, 'right')}  starts with`);
+		for (const prompt of report.longest) {
+			const row = `  ${pad(fitWidth(toSingleLine(prompt.id), 20), 20)} ${pad(formatInt(prompt.line), 7, 'right')} ${pad(formatInt(prompt.tokens), 9, 'right')}  `;
+			out.push(row + fitWidth(prompt.preview, WIDTH - displayWidth(row)));
+		}
+	}
+
+	if (report.maxInputTokens !== null) {
+		const count = report.overLimit.length;
+		out.push('', `${formatInt(count)} ${count === 1 ? 'prompt' : 'prompts'} over --max-input-tokens ${formatInt(report.maxInputTokens)}`);
+		if (count > 0) {
+			out.push(`  ${pad('id', 20)} ${pad('line', 7, 'right')} ${pad('tokens', 9, 'right')} ${pad('over by', 9, 'right')}`);
+			for (const prompt of report.overLimit.slice(0, LISTED_OVER_LIMIT)) {
+				out.push(
+					`  ${pad(fitWidth(toSingleLine(prompt.id), 20), 20)} ${pad(formatInt(prompt.line), 7, 'right')} ${pad(formatInt(prompt.tokens), 9, 'right')} ${pad(formatInt(prompt.overBy), 9, 'right')}`,
+				);
+			}
+			if (count > LISTED_OVER_LIMIT) {
+				out.push(`  ... and ${formatInt(count - LISTED_OVER_LIMIT)} more (--json lists them all)`);
+			}
+		}
+	}
+	return out.join('\n');
+}
+
+function unknownCost(report: CountReport): string {
+	const unknown = report.models.filter((entry) => entry.price === null).map((entry) => entry.model);
+	return `unknown: no price for ${unknown.join(', ')}`;
+}
+
+function formatInt(n: number): string {
+	return Math.round(n).toLocaleString('en-US');
+}
+
+function formatNumber(n: number): string {
+	return n.toLocaleString('en-US', {maximumFractionDigits: 1});
+}
+
+function formatRate(usdPerMillion: number): string {
+	return `$${usdPerMillion.toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 4})}`;
+}
+
+/** Cents for sums of a cent or more; small sums keep two significant digits instead of showing $0.00. */
+export function formatUsd(usd: number): string {
+	if (usd === 0) {
+		return '$0.00';
+	}
+	if (usd < 0.01) {
+		return `$${usd.toLocaleString('en-US', {maximumSignificantDigits: 2})}`;
+	}
+	return `$${usd.toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 2})}`;
+}
