@@ -50,8 +50,20 @@ export const PRICED_MODELS: readonly string[] = Object.keys(TABLE);
 
 /** `--price-in`, `--price-out` and a cached-input rate, USD per 1M tokens. */
 export interface PriceOverrides {
+	/**
+	 * Input rate (`--price-in`).
+	 * @default the table's rate
+	 */
 	readonly in?: number;
+	/**
+	 * Output rate (`--price-out`).
+	 * @default the table's rate
+	 */
 	readonly out?: number;
+	/**
+	 * Cached input rate.
+	 * @default the table's rate, or `in` when `in` is overridden
+	 */
 	readonly cachedIn?: number;
 }
 

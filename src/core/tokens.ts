@@ -100,20 +100,35 @@ export function countInputTokens(job: TokenCountInput, model: string): number {
 	const count = (text: string) => countText(text, model);
 	let total = REPLY_PRIMING + preambleTokens(model);
 	if (job.instructions !== undefined && job.instructions !== '') {
-		total += PER_MESSAGE + count('system') + count(job.instructions);
+		total += PER_MESSAGE + roleTokens('system', model) + count(job.instructions);
 	}
 	if (Array.isArray(job.input)) {
 		for (const item of job.input as readonly unknown[]) {
 			const {role, text, name} = messageOf(item);
-			total += PER_MESSAGE + count(role) + count(text);
+			total += PER_MESSAGE + roleTokens(role, model) + count(text);
 			if (name !== undefined) {
 				total += count(name) + 1;
 			}
 		}
 	} else {
-		total += PER_MESSAGE + count('user') + count(job.text);
+		total += PER_MESSAGE + roleTokens('user', model) + count(job.text);
 	}
 	return total;
+}
+
+const roleCounts = new Map<string, number>();
+
+// Roles repeat on every message; counting them once per encoding halves a big count.
+function roleTokens(role: string, model: string): number {
+	const key = `${encodingFor(model)}\u0000${role}`;
+	let tokens = roleCounts.get(key);
+	if (tokens === undefined) {
+		tokens = countText(role, model);
+		if (roleCounts.size < 64) {
+			roleCounts.set(key, tokens);
+		}
+	}
+	return tokens;
 }
 
 /** The estimate the limiter charges at dispatch, before usage corrects it. */
