@@ -59,7 +59,7 @@ export function resolveConfig(options: SimulatorOptions): SimConfig {
 		rpm: positive('rpm', options.rpm, profile.rpm),
 		tpm: positive('tpm', options.tpm, profile.tpm),
 		burstMs: positive('burstMs', options.burstMs, 1000),
-		countRejected: options.countRejected ?? true,
+		countRejected: options.countRejected ?? false,
 		rateLimitHeaders: options.rateLimitHeaders ?? true,
 		retryAfter: options.retryAfter ?? true,
 		shouldRetryHeader: options.shouldRetryHeader ?? false,

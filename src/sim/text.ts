@@ -52,7 +52,7 @@ export function generatePieces(rng: Rng, count: number): string[] {
 		sentenceLeft--;
 		if (sentenceLeft === 0) {
 			pieces.push('.');
-		} else if (sentenceLeft > 2 && rng.next() < 0.08) {
+		} else if (sentenceLeft > 2 && pieces.at(-1) !== ',' && rng.next() < 0.08) {
 			pieces.push(',');
 		} else {
 			pieces.push(rng.pick(WORDS).lower);

@@ -86,8 +86,10 @@ export interface SimulatorOptions {
 	readonly burstMs?: number;
 	/**
 	 * Whether a request refused by the limiter still uses up request budget, as OpenAI
-	 * documents. The debt is capped at one burst so a tight retry loop is slowed, not starved.
-	 * @default true
+	 * documents. Off by default: then a 429's retry-after is exactly the wait, and a client
+	 * a little over the limit still gets the full limit through. On, any steady overshoot
+	 * starves the client (the debt is capped at one burst, so it recovers once it backs off).
+	 * @default false
 	 */
 	readonly countRejected?: boolean;
 	/**
