@@ -39,7 +39,7 @@ export interface AttemptPlan {
 	readonly reasoningTokens: number;
 	/** For stall/cut/streamError: the share of the visible output sent before it strikes. */
 	readonly faultAt: number;
-	/** For seeded 429s: the wait they ask for. */
+	/** For seeded 429s: the wait they ask for (scaled by latencyScale, at least 1 ms). */
 	readonly retryAfterMs: number;
 	/** Seed for the output words. */
 	readonly textSeed: number;
@@ -78,7 +78,9 @@ export function planAttempt(
 	const visibleTokens = minOut + Math.floor(r * r * (maxOut - minOut + 1));
 	const reasoningTokens = reasoning ? rng.pick([0, 0, 64]) : 0;
 	const faultAt = rng.between(0.1, 0.7);
-	const retryAfterMs = Math.round(rng.between(profile.faultRetryAfterMs[0], profile.faultRetryAfterMs[1]));
+	// Scaled like the latencies so tests at latencyScale 0 don't sit out fake waits; the
+	// enforced limits' waits are real and never scaled.
+	const retryAfterMs = Math.max(1, Math.round(rng.between(profile.faultRetryAfterMs[0], profile.faultRetryAfterMs[1]) * latencyScale));
 	const textSeed = Math.floor(rng.next() * 4294967296);
 	return {fault, ttfbMs: ttfb, perTokenMs: perToken, visibleTokens, reasoningTokens, faultAt, retryAfterMs, textSeed};
 }

@@ -48,7 +48,7 @@ export interface SimProfile {
 	readonly latency: LatencyProfile;
 	/** Seeded visible output length in tokens, skewed towards the short end. */
 	readonly outputTokens: readonly [min: number, max: number];
-	/** The wait, in ms, that a seeded `rateLimit` / `slowDown` 429 asks for. */
+	/** The wait, in ms, that a seeded `rateLimit` / `slowDown` 429 asks for (before latencyScale). */
 	readonly faultRetryAfterMs: readonly [min: number, max: number];
 }
 
@@ -109,8 +109,9 @@ export interface SimulatorOptions {
 	 */
 	readonly shouldRetryHeader?: boolean;
 	/**
-	 * Multiplies every seeded latency; 0 answers as fast as possible (tests, benches).
-	 * Server-given retry waits are not scaled.
+	 * Multiplies every seeded duration: latencies and the wait a seeded 429 fault asks for
+	 * (never below 1 ms). 0 answers as fast as possible (tests, benches). The waits of the
+	 * enforced RPM/TPM limits are real time and never scaled.
 	 * @default 1
 	 */
 	readonly latencyScale?: number;
