@@ -123,7 +123,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	try {
 		jobs = await readJobs(input, {stdin: process.stdin});
 	} catch (error) {
-		if (error instanceof InputError) throw new UsageError(error.message);
+		if (error instanceof InputError) throw new UsageError(error.detail);
 		throw error;
 	}
 
@@ -240,7 +240,7 @@ async function countCommand(file: string, flags: {model: string; maxOutputTokens
 	try {
 		jobs = await readJobs(file, {stdin: process.stdin});
 	} catch (error) {
-		if (error instanceof InputError) throw new UsageError(error.message);
+		if (error instanceof InputError) throw new UsageError(error.detail);
 		throw error;
 	}
 	const {countReport, formatCountReport} = await import('./core/count.js');

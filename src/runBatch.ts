@@ -5,7 +5,7 @@
 import {OpenAIModelClient, type ModelClient} from './core/client.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
 import {compactResults, lockResults, readResults, ResultsWriter} from './core/results.js';
-import {countInputTokens, countText, truncateToTokens} from './core/tokens.js';
+import {countInputTokens, countText, fitInputToTokens} from './core/tokens.js';
 import {costUsd, priceFor, type Price} from './core/prices.js';
 import {registerSecret} from './core/secrets.js';
 import type {ErrorInfo, JobSpec} from './core/types.js';
@@ -104,7 +104,8 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		const limit = options.maxInputTokens;
 		specs = jobs.map(spec => {
 			if (typeof spec.input !== 'string') return spec;
-			const cut = truncateToTokens(spec.input, limit, spec.model ?? model);
+			// Cut so the whole estimate (instructions and overhead too) fits, as the fail check counts it.
+			const cut = fitInputToTokens({text: spec.text, input: spec.input, instructions: spec.instructions ?? instructions}, limit, spec.model ?? model);
 			return cut.truncated ? {...spec, input: cut.text, text: cut.text, inputTruncated: true} : spec;
 		});
 	}

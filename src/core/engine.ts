@@ -530,7 +530,9 @@ export class Engine implements RunControls {
 		job.lastError = error;
 		if (error.kind === 'rate_limit') {
 			state.addTotals({rateLimited: 1});
-			this.#limiter.observeRateLimit(error.retryAfterMs);
+			this.#limiter.observeRateLimit(error.retryAfterMs, error.rateLimits);
+		} else if (error.rateLimits) {
+			this.#limiter.observeHeaders(error.rateLimits);
 		}
 		if (error.kind === 'unexpected') this.#options.onEvent?.({type: 'unexpected', id: job.spec.id, error, at: endedAt});
 		if (error.kind === 'connection') {

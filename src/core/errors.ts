@@ -4,7 +4,7 @@
  * from other layers (our own timeouts, a stream's `response.failed`) classify alike.
  */
 import type {ErrorInfo, ErrorKind} from './types.js';
-import {parseDuration, retryAfterFromHeaders} from './headers.js';
+import {parseDuration, parseRateLimitHeaders, retryAfterFromHeaders} from './headers.js';
 import {redactSecrets} from './secrets.js';
 
 /** Thrown by pacer itself when an attempt exceeds `--timeout` or a stream goes quiet past `--idle-timeout`. */
@@ -165,6 +165,7 @@ function build(kind: ErrorKind, fields: Partial<ErrorInfo> & {message: string}, 
 		retryable,
 		retryAfterMs: fields.retryAfterMs ?? null,
 		requestId: fields.requestId ?? null,
+		...(fields.rateLimits ? {rateLimits: fields.rateLimits} : {}),
 		...(fields.stack ? {stack: fields.stack} : {}),
 	};
 }
@@ -233,7 +234,19 @@ function classify(error: unknown): ErrorInfo {
 		const kind = kindFromApi(status, code, type, message);
 		const retryAfterMs = retryAfterFromHeaders(get) ?? (kind === 'rate_limit' ? tryAgainInMs(message) : null);
 		const requestId = str(e.requestID) ?? get('x-request-id');
-		return build(kind, {status, code: code ?? (kind === 'quota' ? type : null), message: oneLine(message), retryAfterMs, requestId}, get('x-should-retry'));
+		const rateLimits = parseRateLimitHeaders(get);
+		return build(
+			kind,
+			{
+				status,
+				code: code ?? (kind === 'quota' ? type : null),
+				message: oneLine(message),
+				retryAfterMs,
+				requestId,
+				...(Object.keys(rateLimits).length > 0 ? {rateLimits} : {}),
+			},
+			get('x-should-retry'),
+		);
 	}
 
 	// Network failures that reach us outside the SDK (e.g. a body read after headers).

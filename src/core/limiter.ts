@@ -42,8 +42,11 @@ export interface Limiter {
 	/** Resolves when a request charging `tokens` may start. Rejects if `signal` aborts. */
 	acquire(tokens: number, signal?: AbortSignal): Promise<Permit>;
 	observeHeaders(headers: RateLimitHeaders): void;
-	/** A 429 (rate_limit): hold every dispatch for the server's delay and slow down. */
-	observeRateLimit(retryAfterMs: number | null): void;
+	/**
+	 * A 429 (rate_limit): slow every dispatch down; hold them all for the server's delay
+	 * unless the headers that came with it show budget left.
+	 */
+	observeRateLimit(retryAfterMs: number | null, rateLimits?: RateLimitHeaders): void;
 	observeSuccess(): void;
 	snapshot(): LimiterSnapshot;
 }
@@ -117,6 +120,7 @@ class SlidingMinute {
 }
 
 const MIN_FACTOR = 0.1;
+const CUT_INTERVAL_MS = 1000;
 
 export class RateLimiter implements Limiter {
 	readonly #clock: Clock;
@@ -130,6 +134,8 @@ export class RateLimiter implements Limiter {
 	/** Multiplies the limits after 429s; recovers on successes. */
 	#factor = 1;
 	#heldUntil = 0;
+	#firstDispatchAt: number | null = null;
+	#lastCutAt = -Infinity;
 	#requests: Bucket | null = null;
 	#tokens: Bucket | null = null;
 	#gate: Promise<void> = Promise.resolve();
@@ -198,6 +204,7 @@ export class RateLimiter implements Limiter {
 			await this.#clock.sleep(wait, signal);
 		}
 		const now = this.#clock.now();
+		this.#firstDispatchAt ??= now;
 		if (this.#requests) this.#requests.level -= 1;
 		if (this.#tokens) this.#tokens.level -= tokens;
 		this.#requestWindow.add(now, 1);
@@ -227,20 +234,33 @@ export class RateLimiter implements Limiter {
 		if (changed) this.#rebuild();
 	}
 
-	observeRateLimit(retryAfterMs: number | null): void {
+	observeRateLimit(retryAfterMs: number | null, rateLimits?: RateLimitHeaders): void {
 		const now = this.#clock.now();
-		if (retryAfterMs != null) this.#heldUntil = Math.max(this.#heldUntil, now + retryAfterMs);
+		if (rateLimits) this.observeHeaders(rateLimits);
+		// The server says budget is left: a short-window blip, not the run being over the limit.
+		// Slow down a little; the job that got it waits its own retry-after.
+		const budgetLeft =
+			rateLimits != null &&
+			(rateLimits.remainingRequests ?? 0) > 0 &&
+			(rateLimits.remainingTokens ?? 1) > 0;
+		if (!budgetLeft && retryAfterMs != null) this.#heldUntil = Math.max(this.#heldUntil, now + retryAfterMs);
 		if (this.#baseRpm() == null && this.#baseTpm() == null) {
-			// Nothing known: take the rate that tripped the server as a first guess.
-			this.#guessRpm = Math.max(1, this.#requestWindow.count(now));
+			// Nothing known: take the rate that tripped the server (per minute, measured over
+			// what has run so far, at least one second) as a first guess.
+			const span = Math.min(60_000, Math.max(1000, now - (this.#firstDispatchAt ?? now)));
+			this.#guessRpm = Math.max(1, (this.#requestWindow.count(now) * 60_000) / span);
+			this.#factor = 1;
+		} else if (now - this.#lastCutAt >= CUT_INTERVAL_MS) {
+			// One cut per window: a burst of 429s from one overshoot is one signal, not twenty.
+			this.#lastCutAt = now;
+			this.#factor = Math.max(MIN_FACTOR, this.#factor * (budgetLeft ? 0.9 : 0.7));
 		}
-		this.#factor = Math.max(MIN_FACTOR, this.#factor * 0.7);
 		this.#rebuild();
 	}
 
 	observeSuccess(): void {
 		if (this.#factor >= 1) return;
-		this.#factor = Math.min(1, this.#factor + 0.01);
+		this.#factor = Math.min(1, this.#factor + 0.02);
 		this.#rebuild();
 	}
 

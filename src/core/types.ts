@@ -49,6 +49,8 @@ export interface ErrorInfo {
 	readonly retryAfterMs: number | null;
 	/** The server's request id, when known. */
 	readonly requestId?: string | null;
+	/** `x-ratelimit-*` figures that came with the error, for pacing; never written to results. */
+	readonly rateLimits?: RateLimitHeaders;
 	/** Stack of an `unexpected` error, for the log; never written to results. */
 	readonly stack?: string;
 }

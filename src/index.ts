@@ -1,0 +1,49 @@
+/**
+ * pacer as a library: the same engine the CLI runs.
+ *
+ *   import {generate, runBatch, classifyError, startSimulator} from 'pacer';
+ */
+import type {ResultRecord} from './core/types.js';
+import {runBatch, type RunOptions} from './runBatch.js';
+
+export {runBatch, prepareRun, STYLES} from './runBatch.js';
+export type {BatchResult, Endpoint, PreparedRun, RunOptions, Style} from './runBatch.js';
+export {classifyError, AttemptTimeoutError, CancelledError, StreamFailedError, stopsRun} from './core/errors.js';
+export {readJobs, parseJobs, InputError} from './core/input.js';
+export {Engine} from './core/engine.js';
+export type {EngineEvent, EngineOptions, RunSummary} from './core/engine.js';
+export {OpenAIModelClient} from './core/client.js';
+export type {ModelClient, AttemptRequest, AttemptResult} from './core/client.js';
+export {RateLimiter} from './core/limiter.js';
+export type {Limiter, Permit} from './core/limiter.js';
+export {systemClock, ManualClock} from './core/clock.js';
+export {startSimulator} from './sim/index.js';
+export type {Simulator, SimulatorOptions, SimProfileName} from './sim/index.js';
+export {createRunStore} from './store/runStore.js';
+export type {RunStore, RunState, JobView} from './store/runStore.js';
+export type {ErrorInfo, ErrorKind, JobSpec, ResultRecord, Usage, Clock} from './core/types.js';
+
+export interface GenerateOptions extends Omit<RunOptions, 'out' | 'resume' | 'concurrency'> {
+	/** Id of the record. @default 'prompt' */
+	readonly id?: string;
+}
+
+/**
+ * One resilient call: paced, retried by pacer's policy, timed out, classified. Resolves
+ * to the record a batch would write; never throws for API errors (see `status`, `error`).
+ */
+export async function generate(prompt: string, options: GenerateOptions = {}): Promise<ResultRecord> {
+	let record: ResultRecord | null = null;
+	const id = options.id ?? 'prompt';
+	await runBatch([{id, line: 1, input: prompt, text: prompt}], {
+		...options,
+		concurrency: 1,
+		out: null,
+		onEvent: event => {
+			if (event.type === 'finished') record = event.record;
+			options.onEvent?.(event);
+		},
+	});
+	if (!record) throw new Error('pacer: the run ended without a record (a bug in pacer)');
+	return record;
+}
