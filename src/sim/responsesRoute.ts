@@ -86,6 +86,8 @@ export class ResponsesRoute {
 			return;
 		}
 		this.#stats.admitted(now);
+		// As at admission, like the real API: later usage corrections don't show until the next request.
+		const limitHeaders = config.rateLimitHeaders ? this.#limiter.headers(now) : {};
 
 		const attempt = key.attempts++;
 		const plan = planAttempt(
@@ -118,8 +120,9 @@ export class ResponsesRoute {
 			});
 			return;
 		}
-		if (request.stream) this.#stream(exchange, request, plan, key.inputTokens, chargeActual);
-		else this.#json(exchange, request, plan, key.inputTokens, chargeActual);
+		const headers = (): Headers => exchange.apiHeaders(limitHeaders);
+		if (request.stream) this.#stream(exchange, request, plan, key.inputTokens, chargeActual, headers);
+		else this.#json(exchange, request, plan, key.inputTokens, chargeActual, headers);
 	}
 
 	/** Faults that strike before any 200: an error response, or a reset (`response: null`). */
@@ -158,7 +161,14 @@ export class ResponsesRoute {
 		}
 	}
 
-	#json(exchange: Exchange, request: SimRequest, plan: AttemptPlan, inputTokens: number, chargeActual: (tokens: number) => void): void {
+	#json(
+		exchange: Exchange,
+		request: SimRequest,
+		plan: AttemptPlan,
+		inputTokens: number,
+		chargeActual: (tokens: number) => void,
+		headers: () => Headers,
+	): void {
 		const generation = generate(plan, request.maxOutputTokens);
 		const totalMs = plan.ttfbMs + (generation.reasoningTokens + generation.pieces.length) * plan.perTokenMs;
 		if (plan.fault === 'stall') {
@@ -190,7 +200,7 @@ export class ResponsesRoute {
 			if (plan.fault === 'cut') {
 				// Promise the whole body, deliver half, hang up.
 				exchange.res.writeHead(200, {
-					...this.#headers(exchange),
+					...headers(),
 					'content-type': 'application/json',
 					'content-length': Buffer.byteLength(body),
 				});
@@ -198,11 +208,18 @@ export class ResponsesRoute {
 				return;
 			}
 			this.#stats.billed(inputTokens, generation.outputTokens, status);
-			exchange.sendBody(200, 'application/json', body, this.#headers(exchange));
+			exchange.sendBody(200, 'application/json', body, headers());
 		});
 	}
 
-	#stream(exchange: Exchange, request: SimRequest, plan: AttemptPlan, inputTokens: number, chargeActual: (tokens: number) => void): void {
+	#stream(
+		exchange: Exchange,
+		request: SimRequest,
+		plan: AttemptPlan,
+		inputTokens: number,
+		chargeActual: (tokens: number) => void,
+		headers: () => Headers,
+	): void {
 		const generation = generate(plan, request.maxOutputTokens);
 		const fault = plan.fault === 'stall' || plan.fault === 'cut' || plan.fault === 'streamError' ? {kind: plan.fault, at: plan.faultAt} : null;
 		const script = buildStreamScript({
@@ -217,7 +234,7 @@ export class ResponsesRoute {
 		exchange.onAbort(() => chargeActual(inputTokens + script.producedTokens));
 		exchange.after(plan.ttfbMs, () => {
 			exchange.res.writeHead(200, {
-				...this.#headers(exchange),
+				...headers(),
 				'content-type': 'text/event-stream; charset=utf-8',
 				'cache-control': 'no-cache',
 			});
