@@ -1,0 +1,81 @@
+import {Box, Text} from 'ink';
+import type {ReactNode} from 'react';
+import type {AttemptInfo, ErrorInfo} from '../core/types.js';
+import {formatInt, formatSeconds, oneLine, STATUS_GLYPH, wrapLines} from './format.js';
+import {statusText} from './JobRow.js';
+import {useTheme} from './theme.js';
+import {useRunView, type RunView} from './useRunView.js';
+
+export interface DetailPaneProps {
+	readonly view: RunView;
+	readonly id: string | null;
+	readonly width: number;
+	readonly height: number;
+	readonly now: number;
+}
+
+const LABEL = 10;
+
+export function errorLine(error: ErrorInfo): string {
+	const where = [error.kind, error.status, error.code].filter(part => part != null && part !== '').join(' ');
+	return `${where}: ${error.message}`;
+}
+
+export function attemptLine(attempt: AttemptInfo, runStartedAt: number): string {
+	const outcome = attempt.error ? `${attempt.outcome} ${attempt.error.kind}${attempt.error.status ? ` ${attempt.error.status}` : ''}` : attempt.outcome;
+	const wait = attempt.waitMs != null ? ` · retry after ${formatSeconds(attempt.waitMs)}` : '';
+	return `#${attempt.n}  at +${formatSeconds(attempt.startedAt - runStartedAt)}  took ${formatSeconds(attempt.endedAt - attempt.startedAt)}  ${outcome}${wait}`;
+}
+
+function Field({label, lines, colour, labelColour}: {label: string; lines: readonly string[]; colour?: string; labelColour?: string}): ReactNode {
+	return lines.map((line, i) => (
+		<Text key={i} wrap="truncate">
+			<Text color={labelColour}>{(i === 0 ? label : '').padEnd(LABEL)}</Text>
+			<Text color={colour}>{line}</Text>
+		</Text>
+	));
+}
+
+/** Everything about one job: prompt, the reply so far, the error, every attempt. */
+export function DetailPane({view, id, width, height, now}: DetailPaneProps) {
+	const theme = useTheme();
+	const job = useRunView(view, state => (id == null ? undefined : state.jobs.get(id)));
+	const runStartedAt = useRunView(view, state => state.run.startedAt) ?? 0;
+	if (!job) {
+		return (
+			<Box height={height}>
+				<Text color={theme.muted}>no job selected</Text>
+			</Box>
+		);
+	}
+	const text = width - LABEL - 1;
+	const title = [
+		job.id,
+		`line ${job.line}`,
+		`${STATUS_GLYPH[job.status]} ${statusText(job, now)}`,
+		`${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`,
+		job.model,
+		job.latencyMs != null ? `latency ${formatSeconds(job.latencyMs)}` : null,
+		`in ${job.tokensIn == null ? '–' : formatInt(job.tokensIn)} out ${formatInt(job.tokensOut)}`,
+		job.requestId,
+	].filter(Boolean);
+	const prompt = wrapLines(job.text, text).slice(0, 3);
+	const error = job.error ? wrapLines(errorLine(job.error), text).slice(0, 2) : [];
+	const room = height - 1 - prompt.length - error.length;
+	const attempts = job.history.slice(-Math.max(1, Math.min(job.history.length, Math.floor(room / 2))));
+	const skipped = job.history.length - attempts.length;
+	const attemptLines = [...(skipped > 0 ? [`… ${skipped} earlier`] : []), ...attempts.map(a => attemptLine(a, runStartedAt))];
+	const outputRoom = Math.max(1, room - attemptLines.length);
+	const output = job.output ? wrapLines(job.output, text).slice(-outputRoom) : [job.status === 'running' ? '(waiting for the first token)' : '(none)'];
+	return (
+		<Box flexDirection="column" width={width} height={height} overflow="hidden">
+			<Text bold wrap="truncate">
+				{oneLine(title.join(' · '), width)}
+			</Text>
+			<Field label="prompt" lines={prompt} labelColour={theme.muted} />
+			{error.length ? <Field label="error" lines={error} colour={theme.danger} labelColour={theme.muted} /> : null}
+			{attemptLines.length ? <Field label="attempts" lines={attemptLines} labelColour={theme.muted} /> : null}
+			<Field label={job.status === 'running' ? 'output…' : 'output'} lines={output} labelColour={theme.muted} />
+		</Box>
+	);
+}

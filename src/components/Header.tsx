@@ -1,0 +1,49 @@
+import {Box, Text} from 'ink';
+import type {RunPhase} from '../store/runStore.js';
+import {formatElapsedClock} from './format.js';
+import {useTheme, type Theme} from './theme.js';
+import {useRunView, type RunView} from './useRunView.js';
+
+export interface HeaderProps {
+	readonly view: RunView;
+	/** The injected clock's time, for the elapsed figure. */
+	readonly now: number;
+	readonly width: number;
+}
+
+const PHASE: Record<RunPhase, {glyph: string; colour: (theme: Theme) => string | undefined}> = {
+	idle: {glyph: '·', colour: theme => theme.muted},
+	running: {glyph: '▸', colour: theme => theme.ok},
+	paused: {glyph: '‖', colour: theme => theme.warning},
+	stopping: {glyph: '■', colour: theme => theme.warning},
+	done: {glyph: '✓', colour: theme => theme.accent},
+};
+
+/** pacer · model · endpoint, and on the right the run state and elapsed time. */
+export function Header({view, now, width}: HeaderProps) {
+	const theme = useTheme();
+	const run = useRunView(view, state => state.run);
+	const elapsed = run.startedAt == null ? 0 : (run.finishedAt ?? now) - run.startedAt;
+	const phase = PHASE[run.phase];
+	const right = `${phase.glyph} ${run.phase}  ${formatElapsedClock(elapsed)}`;
+	return (
+		<Box width={width} justifyContent="space-between">
+			<Box flexShrink={1}>
+				<Text wrap="truncate">
+					<Text bold color={theme.accent}>
+						pacer
+					</Text>
+					<Text color={theme.muted}> · </Text>
+					{run.model}
+					<Text color={theme.muted}> · </Text>
+					{run.endpoint}
+				</Text>
+			</Box>
+			<Box flexShrink={0} marginLeft={1}>
+				<Text bold color={phase.colour(theme)}>
+					{right}
+				</Text>
+			</Box>
+		</Box>
+	);
+}

@@ -1,0 +1,66 @@
+import {Text} from 'ink';
+import {memo} from 'react';
+import {pad} from '../core/terminalText.js';
+import type {JobView} from '../store/runStore.js';
+import {formatCompact, formatSeconds, oneLine, STATUS_GLYPH} from './format.js';
+import type {TableColumns} from './layout.js';
+import {useTheme} from './theme.js';
+import {useRunView, type RunView} from './useRunView.js';
+
+export interface JobRowProps {
+	readonly view: RunView;
+	readonly id: string;
+	readonly selected: boolean;
+	readonly columns: TableColumns;
+	/** The injected clock's time: countdowns and running latencies. */
+	readonly now: number;
+}
+
+/** The status cell: a waiting job counts down to its retry; a failed one says why. */
+export function statusText(job: JobView, now: number): string {
+	switch (job.status) {
+		case 'waiting':
+			return `retry in ${formatSeconds(Math.max(0, (job.retryAt ?? now) - now))}`;
+		case 'succeeded':
+			return job.truncated ? 'truncated' : 'done';
+		case 'failed':
+			return job.error ? `${job.error.kind}${job.error.status ? ` ${job.error.status}` : ''}` : 'failed';
+		case 'skipped':
+			return job.error?.kind === 'budget' ? 'skipped budget' : 'skipped';
+		default:
+			return job.status;
+	}
+}
+
+function latencyText(job: JobView, now: number): string {
+	if (job.status === 'running' && job.startedAt != null) return formatSeconds(now - job.startedAt);
+	return job.latencyMs == null ? '' : formatSeconds(job.latencyMs);
+}
+
+/** One job as one line of the table. Selects its own job, so only changed rows re-render. */
+export const JobRow = memo(function JobRow({view, id, selected, columns, now}: JobRowProps) {
+	const theme = useTheme();
+	const job = useRunView(view, state => state.jobs.get(id));
+	if (!job) return <Text> </Text>;
+	const live = job.status === 'running' || job.status === 'waiting';
+	const cell = (text: string, width: number, align: 'left' | 'right' = 'left') => pad(oneLine(text, width), width, align);
+	const status = cell(`${STATUS_GLYPH[job.status]} ${statusText(job, live ? now : 0)}`, columns.status);
+	return (
+		<Text wrap="truncate" inverse={selected}>
+			<Text color={theme.accent}>{selected ? '›' : ' '}</Text>
+			{` ${cell(String(job.line), columns.line, 'right')} `}
+			{cell(job.id, columns.id)}
+			{' '}
+			<Text color={theme.status[job.status]}>{status}</Text>
+			{` ${cell(job.attempts ? String(job.attempts) : '', columns.attempts, 'right')} `}
+			{cell(job.tokensIn == null ? '' : formatCompact(job.tokensIn), columns.tokensIn, 'right')}
+			{' '}
+			<Text color={job.status === 'running' ? theme.status.running : undefined}>
+				{cell(job.tokensOut || job.status === 'succeeded' ? formatCompact(job.tokensOut) : '', columns.tokensOut, 'right')}
+			</Text>
+			{' '}
+			<Text color={job.status === 'running' ? theme.muted : undefined}>{cell(latencyText(job, now), columns.latency, 'right')}</Text>
+			{columns.prompt > 0 ? <Text color={theme.muted}>{` ${cell(job.text, columns.prompt)}`}</Text> : null}
+		</Text>
+	);
+});

@@ -1,0 +1,60 @@
+import {Box, Text} from 'ink';
+import {useMemo} from 'react';
+import {pad} from '../core/terminalText.js';
+import type {RunState} from '../store/runStore.js';
+import {JobRow} from './JobRow.js';
+import {tableColumns, type TableColumns} from './layout.js';
+import {useTheme} from './theme.js';
+import {useRunView, type RunView} from './useRunView.js';
+
+export interface JobTableProps {
+	readonly view: RunView;
+	/** The (filtered) jobs in order; only `rows` of them, from `offset`, are rendered. */
+	readonly ids: readonly string[];
+	readonly offset: number;
+	readonly selectedIndex: number;
+	/** Rows for the table including its heading. */
+	readonly rows: number;
+	readonly width: number;
+	readonly now: number;
+}
+
+/** The longest line number and id of the batch: one pass when the batch is set, not per frame. */
+export function longestOf(state: Pick<RunState, 'order' | 'jobs'>): {line: number; id: number} {
+	let line = 0;
+	let id = 2;
+	for (const key of state.order) {
+		line = Math.max(line, state.jobs.get(key)?.line ?? 0);
+		id = Math.max(id, key.length);
+	}
+	return {line, id};
+}
+
+function heading(columns: TableColumns): string {
+	return (
+		`  ${pad('#', columns.line, 'right')} ${pad('id', columns.id)} ${pad('status', columns.status)} ` +
+		`${pad('try', columns.attempts, 'right')} ${pad('in', columns.tokensIn, 'right')} ${pad('out', columns.tokensOut, 'right')} ` +
+		`${pad('latency', columns.latency, 'right')}${columns.prompt > 0 ? ' prompt' : ''}`
+	);
+}
+
+/** The jobs, one a row; only the visible slice is rendered, whatever the batch's size. */
+export function JobTable({view, ids, offset, selectedIndex, rows, width, now}: JobTableProps) {
+	const theme = useTheme();
+	const order = useRunView(view, state => state.order);
+	const longest = useMemo(() => longestOf(view.getState()), [view, order]);
+	const columns = useMemo(() => tableColumns(width, longest), [width, longest]);
+	const visible = ids.slice(offset, offset + Math.max(0, rows - 1));
+	return (
+		<Box flexDirection="column" width={width} height={rows} overflow="hidden">
+			<Text bold color={theme.muted} wrap="truncate">
+				{heading(columns)}
+			</Text>
+			{visible.length === 0 ? (
+				<Text color={theme.muted}>{order.length === 0 ? '  no jobs' : '  no job matches the filter'}</Text>
+			) : (
+				visible.map((id, i) => <JobRow key={id} view={view} id={id} selected={offset + i === selectedIndex} columns={columns} now={now} />)
+			)}
+		</Box>
+	);
+}

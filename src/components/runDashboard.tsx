@@ -1,0 +1,106 @@
+/**
+ * The dashboard's entry point: draws the App on the alternate screen, starts the run,
+ * routes `q`, Ctrl+C and signals to the session, flushes the results and restores the
+ * terminal on every exit path.
+ */
+import {render} from 'ink';
+import {systemClock} from '../core/clock.js';
+import type {Clock} from '../core/types.js';
+import {formatSummary} from '../headless.js';
+import type {PreparedRun} from '../runBatch.js';
+import {App} from './App.js';
+import {TerminalScreen} from './screen.js';
+import {DashboardSession, type Interruption} from './session.js';
+import {themeFor, ThemeContext} from './theme.js';
+import {throttleStore} from './throttledStore.js';
+
+export interface DashboardOptions {
+	/** Leave as soon as the run ends instead of waiting for `q`. */
+	readonly exitWhenDone: boolean;
+	/** An asciicast path (issue 7): not written yet; the dashboard says so when it closes. */
+	readonly record?: string;
+	/** Time for countdowns and elapsed time. @default systemClock */
+	readonly clock?: Clock;
+	/** False for NO_COLOR: no colours, glyphs and inverse only. @default true */
+	readonly colour?: boolean;
+	/** @default process.stdout */
+	readonly stdout?: NodeJS.WriteStream;
+	/** @default process.stdin */
+	readonly stdin?: NodeJS.ReadStream;
+}
+
+/** Frames per second at most, and how often store changes reach React. */
+const MAX_FPS = 15;
+const STORE_THROTTLE_MS = Math.ceil(1000 / MAX_FPS);
+/** The exit code of a bug, as the CLI uses it. */
+const EXIT_UNEXPECTED = 70;
+
+/** Run `run` under the dashboard; resolves with the exit code once the terminal is restored. */
+export async function runDashboard(run: PreparedRun, options: DashboardOptions): Promise<number> {
+	const stdout = options.stdout ?? process.stdout;
+	const stdin = options.stdin ?? process.stdin;
+	const screen = new TerminalScreen(stdout);
+	const view = throttleStore(run.store, STORE_THROTTLE_MS);
+	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: options.exitWhenDone});
+
+	const onSigint = () => session.interrupt('SIGINT');
+	const onSigterm = () => session.interrupt('SIGTERM');
+	const restore = () => screen.restore();
+	// A bug must not leave the terminal on the alternate screen with no cursor.
+	const onFatal = (error: unknown) => {
+		screen.restore();
+		try {
+			run.engine.close();
+		} catch {
+			// Best effort: the records written so far are on disk already.
+		}
+		process.stderr.write(`pacer: unexpected error in the dashboard (a bug in pacer): ${String((error as Error)?.stack ?? error)}\n`);
+		process.exit(EXIT_UNEXPECTED);
+	};
+	process.on('SIGINT', onSigint);
+	process.on('SIGTERM', onSigterm);
+	process.on('exit', restore);
+	process.on('uncaughtException', onFatal);
+	process.on('unhandledRejection', onFatal);
+
+	screen.enter();
+	const instance = render(
+		<ThemeContext.Provider value={themeFor(options.colour ?? true)}>
+			<App
+				view={view}
+				controls={run.engine}
+				clock={options.clock ?? systemClock}
+				outPath={run.outPath}
+				onQuit={() => session.quit()}
+				onInterrupt={() => session.interrupt('ctrl+c' satisfies Interruption)}
+			/>
+		</ThemeContext.Provider>,
+		{stdout: screen.stream, stdin, stderr: process.stderr, maxFps: MAX_FPS, exitOnCtrlC: false, patchConsole: false},
+	);
+	// Ink ends on its own only when a component throws.
+	const crashed = instance.waitUntilExit().then(() => new Promise<never>(() => {}));
+
+	try {
+		session.start();
+		const code = await Promise.race([session.exited, crashed]);
+		const summary = await run.finish();
+		instance.unmount();
+		screen.restore();
+		stdout.write(`${formatSummary(summary, {outPath: run.outPath, alreadyDone: run.alreadyDone})}\n`);
+		if (options.record) process.stderr.write(`pacer: --record is not implemented yet: ${options.record} was not written\n`);
+		return code;
+	} catch (error) {
+		await run.engine.stop({abort: true, reason: 'the dashboard failed'}).catch(() => {});
+		await run.finish().catch(() => {});
+		throw error;
+	} finally {
+		instance.unmount();
+		view.dispose();
+		screen.restore();
+		process.off('SIGINT', onSigint);
+		process.off('SIGTERM', onSigterm);
+		process.off('exit', restore);
+		process.off('uncaughtException', onFatal);
+		process.off('unhandledRejection', onFatal);
+	}
+}

@@ -1,0 +1,100 @@
+/**
+ * How a dashboard session ends: `q` stops dispatching and lets in-flight requests finish,
+ * a second `q` (or Ctrl+C) aborts them, signals interrupt, and the exit code follows
+ * DESIGN.md. No React here: the App calls `quit()` / `interrupt()`, runDashboard awaits
+ * `exited`.
+ */
+import type {RunSummary} from '../core/engine.js';
+import {exitCodeFor} from '../headless.js';
+import type {RunStore} from '../store/runStore.js';
+import type {QuitStep} from './useCommands.js';
+
+/** The part of the engine a session drives. */
+export interface SessionEngine {
+	run(): Promise<unknown>;
+	stop(options?: {abort?: boolean; reason?: string}): Promise<void>;
+	summary(): RunSummary;
+}
+
+export type Interruption = 'ctrl+c' | 'SIGINT' | 'SIGTERM';
+
+export const EXIT_INTERRUPTED = 130;
+export const EXIT_TERMINATED = 143;
+
+/** How long aborted requests get to settle before the dashboard leaves anyway. */
+const ABORT_GRACE_MS = 5000;
+
+export class DashboardSession {
+	/** Resolves with the exit code once the dashboard may close; rejects if the run throws. */
+	readonly exited: Promise<number>;
+	readonly #engine: SessionEngine;
+	readonly #store: RunStore;
+	readonly #exitWhenDone: boolean;
+	#stage: 'running' | 'finishing' | 'aborting' = 'running';
+	#exitCode: number | null = null;
+	#resolve!: (code: number) => void;
+	#reject!: (error: unknown) => void;
+	#left = false;
+
+	constructor(engine: SessionEngine, store: RunStore, options: {exitWhenDone: boolean}) {
+		this.#engine = engine;
+		this.#store = store;
+		this.#exitWhenDone = options.exitWhenDone;
+		this.exited = new Promise<number>((resolve, reject) => {
+			this.#resolve = resolve;
+			this.#reject = reject;
+		});
+	}
+
+	/** Start the run. With `exitWhenDone` the session ends when the run does. */
+	start(): void {
+		this.#engine.run().then(
+			() => {
+				if (this.#exitWhenDone) this.#leave();
+			},
+			error => this.#reject(error),
+		);
+	}
+
+	get #done(): boolean {
+		return this.#store.getState().run.phase === 'done';
+	}
+
+	/** `q`. */
+	quit(): QuitStep {
+		if (this.#done && this.#stage === 'running') {
+			this.#leave();
+			return 'leaving';
+		}
+		if (this.#stage === 'running') {
+			this.#stage = 'finishing';
+			this.#engine.stop({reason: 'quit from the dashboard'}).then(() => this.#leave(), error => this.#reject(error));
+			return 'finishing';
+		}
+		this.#abort('quit twice from the dashboard');
+		return 'aborting';
+	}
+
+	/** Ctrl+C, SIGINT or SIGTERM: abort what is in flight, flush, leave with 130 (143 for SIGTERM). */
+	interrupt(how: Interruption): void {
+		if (how === 'SIGTERM') this.#exitCode = EXIT_TERMINATED;
+		else if (!this.#done || this.#stage !== 'running') this.#exitCode ??= EXIT_INTERRUPTED;
+		if (this.#done) {
+			this.#leave();
+			return;
+		}
+		this.#abort(`interrupted (${how === 'ctrl+c' ? 'Ctrl+C' : how})`);
+	}
+
+	#abort(reason: string): void {
+		this.#stage = 'aborting';
+		this.#engine.stop({abort: true, reason}).then(() => this.#leave(), error => this.#reject(error));
+		setTimeout(() => this.#leave(), ABORT_GRACE_MS).unref();
+	}
+
+	#leave(): void {
+		if (this.#left) return;
+		this.#left = true;
+		this.#resolve(this.#exitCode ?? exitCodeFor(this.#engine.summary()));
+	}
+}

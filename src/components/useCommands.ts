@@ -1,0 +1,101 @@
+import type {Dispatch} from 'react';
+import type {RunControls} from '../core/controls.js';
+import type {Notice} from './HelpBar.js';
+import type {Command} from './keymap.js';
+import type {RunView} from './useRunView.js';
+import type {Selection} from './useSelection.js';
+import type {ViewAction, ViewState} from './viewState.js';
+
+/** What `q` did: left a finished run, began a graceful stop, or aborted in-flight requests. */
+export type QuitStep = 'leaving' | 'finishing' | 'aborting';
+
+export interface CommandContext {
+	readonly view: RunView & {flush?(): void};
+	readonly controls: RunControls;
+	readonly state: ViewState;
+	readonly dispatch: Dispatch<ViewAction>;
+	readonly selection: Selection;
+	readonly ids: readonly string[];
+	readonly pageSize: number;
+	readonly notify: (text: string, tone?: Notice['tone']) => void;
+	readonly onQuit: () => QuitStep;
+	readonly onInterrupt: () => void;
+	readonly onQuitStep: (step: QuitStep) => void;
+}
+
+/** What each command does. Reads the run at the moment of the keypress, never in render. */
+export function runCommand(command: Command, ctx: CommandContext): void {
+	const {controls, selection, dispatch, notify} = ctx;
+	const run = ctx.view.getState();
+	const id = selection.selectedId;
+	const job = id == null ? undefined : run.jobs.get(id);
+	switch (command) {
+		case 'up':
+			return selection.moveBy(-1);
+		case 'down':
+			return selection.moveBy(1);
+		case 'pageUp':
+			return selection.moveBy(-ctx.pageSize);
+		case 'pageDown':
+			return selection.moveBy(ctx.pageSize);
+		case 'top':
+			return selection.moveTo(0);
+		case 'bottom':
+			return selection.moveTo(ctx.ids.length - 1);
+		case 'open':
+			if (job) dispatch({type: 'open'});
+			return;
+		case 'close':
+			return dispatch({type: 'close'});
+		case 'help':
+			return dispatch({type: 'toggleHelp'});
+		case 'filter':
+			return dispatch({type: 'editFilter'});
+		case 'statusFilter':
+			return dispatch({type: 'cycleStatus'});
+		case 'retry':
+			if (!job) return;
+			if (controls.retry(job.id)) notify(`${job.id}: queued again`);
+			else notify(`${job.id} is ${job.status}: only failed, cancelled or skipped jobs can be retried${run.run.phase === 'stopping' ? ' (the run is stopping)' : ''}`, 'warning');
+			break;
+		case 'cancel':
+			if (!job) return;
+			if (job.status === 'queued' || job.status === 'waiting' || job.status === 'running') {
+				controls.cancel(job.id);
+				notify(`${job.id}: cancelled${job.status === 'running' ? ' (request aborted)' : ''}`);
+			} else {
+				notify(`${job.id} has already ended (${job.status})`, 'warning');
+			}
+			break;
+		case 'retryAllFailed': {
+			const n = controls.retryAllFailed();
+			notify(n ? `${n} failed job${n === 1 ? '' : 's'} queued again` : 'no failed jobs to retry', n ? 'info' : 'warning');
+			break;
+		}
+		case 'pause':
+			if (run.run.phase === 'paused') {
+				controls.resume();
+				notify('resumed');
+			} else if (run.run.phase === 'running') {
+				controls.pause();
+				notify('paused: nothing new is sent; in-flight requests go on (p resumes)', 'warning');
+			}
+			break;
+		case 'concurrencyUp':
+		case 'concurrencyDown': {
+			const next = Math.max(1, run.rate.concurrency + (command === 'concurrencyUp' ? 1 : -1));
+			controls.setConcurrency(next);
+			notify(`concurrency ${next}`);
+			break;
+		}
+		case 'quit':
+			ctx.onQuitStep(ctx.onQuit());
+			break;
+		case 'interrupt':
+			ctx.onInterrupt();
+			ctx.onQuitStep('aborting');
+			break;
+	}
+	// Show what the key did now rather than at the next throttled update.
+	ctx.view.flush?.();
+}
