@@ -174,7 +174,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 
 	if (useTui) {
 		const {runDashboard} = await import('./components/runDashboard.js');
-		return runDashboard(run, {exitWhenDone: Boolean(flags.exitWhenDone), record: flags.record});
+		return runDashboard(run, {exitWhenDone: Boolean(flags.exitWhenDone), record: flags.record, colour: !process.env.NO_COLOR});
 	}
 
 	// Signals: the first stops dispatching and lets in-flight requests finish for a short
