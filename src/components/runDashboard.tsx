@@ -45,6 +45,7 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 
 	const onSigint = () => session.interrupt('SIGINT');
 	const onSigterm = () => session.interrupt('SIGTERM');
+	const onSighup = () => session.interrupt('SIGHUP');
 	const restore = () => screen.restore();
 	// A bug must not leave the terminal on the alternate screen with no cursor.
 	const onFatal = (error: unknown) => {
@@ -59,6 +60,7 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 	};
 	process.on('SIGINT', onSigint);
 	process.on('SIGTERM', onSigterm);
+	process.on('SIGHUP', onSighup);
 	process.on('exit', restore);
 	process.on('uncaughtException', onFatal);
 	process.on('unhandledRejection', onFatal);
@@ -99,6 +101,7 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		screen.restore();
 		process.off('SIGINT', onSigint);
 		process.off('SIGTERM', onSigterm);
+		process.off('SIGHUP', onSighup);
 		process.off('exit', restore);
 		process.off('uncaughtException', onFatal);
 		process.off('unhandledRejection', onFatal);

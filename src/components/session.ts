@@ -16,10 +16,12 @@ export interface SessionEngine {
 	summary(): RunSummary;
 }
 
-export type Interruption = 'ctrl+c' | 'SIGINT' | 'SIGTERM';
+export type Interruption = 'ctrl+c' | 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 export const EXIT_INTERRUPTED = 130;
 export const EXIT_TERMINATED = 143;
+/** The terminal went away. */
+export const EXIT_HANGUP = 129;
 
 /** How long aborted requests get to settle before the dashboard leaves anyway. */
 const ABORT_GRACE_MS = 5000;
@@ -75,9 +77,10 @@ export class DashboardSession {
 		return 'aborting';
 	}
 
-	/** Ctrl+C, SIGINT or SIGTERM: abort what is in flight, flush, leave with 130 (143 for SIGTERM). */
+	/** Ctrl+C, SIGINT, SIGTERM or SIGHUP: abort what is in flight, flush, leave with 130 (143, 129). */
 	interrupt(how: Interruption): void {
 		if (how === 'SIGTERM') this.#exitCode = EXIT_TERMINATED;
+		else if (how === 'SIGHUP') this.#exitCode = EXIT_HANGUP;
 		else if (!this.#done || this.#stage !== 'running') this.#exitCode ??= EXIT_INTERRUPTED;
 		if (this.#done) {
 			this.#leave();
