@@ -31,15 +31,38 @@ export class Budget {
 		return this.limits.tokens != null || this.limits.usd != null;
 	}
 
-	/** Reserve a worst case; null when it would not fit in what is left. */
-	tryReserve(tokens: number, usd: number | null): Reservation | null {
+	#settled: Array<() => void> = [];
+
+	/** Whether a worst case fits in what is left, counting reservations or not. */
+	#fits(tokens: number, usd: number | null, withReserved: boolean): boolean {
 		const {tokens: maxTokens, usd: maxUsd} = this.limits;
-		if (maxTokens != null && this.#spentTokens + this.#reservedTokens + tokens > maxTokens) return null;
+		const reservedTokens = withReserved ? this.#reservedTokens : 0;
+		const reservedUsd = withReserved ? this.#reservedUsd : 0;
+		if (maxTokens != null && this.#spentTokens + reservedTokens + tokens > maxTokens) return false;
 		if (maxUsd != null) {
 			// A job of unknown price cannot be proven to fit a dollar budget.
-			if (usd == null) return null;
-			if (this.#spentUsd + this.#reservedUsd + usd > maxUsd + 1e-12) return null;
+			if (usd == null) return false;
+			if (this.#spentUsd + reservedUsd + usd > maxUsd + 1e-12) return false;
 		}
+		return true;
+	}
+
+	/**
+	 * Whether the worst case could fit once every reservation in flight has settled (they
+	 * usually settle for less). When false, the job can never be sent within this budget.
+	 */
+	couldFitLater(tokens: number, usd: number | null): boolean {
+		return this.#reservedTokens > 0 && this.#fits(tokens, usd, false);
+	}
+
+	/** Resolves at the next settle. */
+	nextSettle(): Promise<void> {
+		return new Promise(resolve => this.#settled.push(resolve));
+	}
+
+	/** Reserve a worst case; null when it would not fit in what is left now. */
+	tryReserve(tokens: number, usd: number | null): Reservation | null {
+		if (!this.#fits(tokens, usd, true)) return null;
 		const reservation = {tokens, usd: usd ?? 0};
 		this.#reservedTokens += reservation.tokens;
 		this.#reservedUsd += reservation.usd;
@@ -52,6 +75,9 @@ export class Budget {
 		this.#reservedUsd -= reservation.usd;
 		this.#spentTokens += tokens;
 		this.#spentUsd += usd;
+		const waiters = this.#settled;
+		this.#settled = [];
+		for (const resolve of waiters) resolve();
 	}
 
 	get spentTokens(): number {

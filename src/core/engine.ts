@@ -391,7 +391,23 @@ export class Engine implements RunControls {
 			const worstUsd = this.#costOf(job, {input_tokens: job.estimateIn, output_tokens: job.request.maxOutputTokens ?? 0, total_tokens: estimate});
 			// Input counts are estimates: keep a margin so the real usage cannot pass the reservation.
 			const worstTokens = Math.ceil(job.estimateIn * 1.1) + 16 + (job.request.maxOutputTokens ?? 0);
-			reservation = this.#budget.tryReserve(worstTokens, worstUsd == null ? null : worstUsd * (worstTokens / Math.max(1, estimate)));
+			const reserveUsd = worstUsd == null ? null : worstUsd * (worstTokens / Math.max(1, estimate));
+			reservation = this.#budget.tryReserve(worstTokens, reserveUsd);
+			// Reservations in flight usually settle for less: wait for them before giving up.
+			while (!reservation && this.#budget.couldFitLater(worstTokens, reserveUsd)) {
+				await this.#budget.nextSettle();
+				if (job.status !== 'queued' || this.#stopping) break;
+				reservation = this.#budget.tryReserve(worstTokens, reserveUsd);
+			}
+			if (job.status !== 'queued') {
+				if (reservation) this.#budget.settle(reservation, 0, 0);
+				return;
+			}
+			if (this.#stopping) {
+				if (reservation) this.#budget.settle(reservation, 0, 0);
+				this.#skipForStop(job);
+				return;
+			}
 			if (!reservation) {
 				this.#finish(job, 'skipped', {
 					kind: 'budget',
