@@ -11,7 +11,7 @@ export function formatCompact(n: number): string {
 	const [value, unit] = abs < 999_500 ? [n / 1000, 'k'] : [n / 1_000_000, 'M'];
 	const digits = Math.abs(value) < 10 ? 2 : Math.abs(value) < 100 ? 1 : 0;
 	// 1.80k -> 1.8k, 500.0k -> 500k
-	return `${value.toFixed(digits).replace(/\.?0+$/, '')}${unit}`;
+	return `${value.toFixed(digits).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')}${unit}`;
 }
 
 /** A short duration: "0.4s", "12.3s", "2m05s", "1h02m". */
