@@ -18,9 +18,17 @@ export class Exchange {
 	#timers = new Set<NodeJS.Timeout>();
 	#onAbort: (() => void) | null = null;
 
-	constructor(req: IncomingMessage, res: ServerResponse, onClose: (exchange: Exchange) => void) {
+	readonly #onStatus: (status: number) => void;
+
+	constructor(
+		req: IncomingMessage,
+		res: ServerResponse,
+		hooks: {onStatus: (status: number) => void; onClose: (exchange: Exchange) => void},
+	) {
 		this.req = req;
 		this.res = res;
+		this.#onStatus = hooks.onStatus;
+		const {onClose} = hooks;
 		res.on('close', () => {
 			this.#closed = true;
 			for (const timer of this.#timers) clearTimeout(timer);
@@ -73,9 +81,15 @@ export class Exchange {
 		};
 	}
 
+	/** Counted here rather than on 'close', so stats are current when the client has its answer. */
+	writeHead(status: number, headers: Headers): void {
+		this.#onStatus(status);
+		this.res.writeHead(status, headers);
+	}
+
 	sendBody(status: number, contentType: string, body: string, headers: Headers): void {
 		if (this.#closed) return;
-		this.res.writeHead(status, {
+		this.writeHead(status, {
 			...headers,
 			'content-type': contentType,
 			'content-length': Buffer.byteLength(body),

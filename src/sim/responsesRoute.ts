@@ -199,7 +199,7 @@ export class ResponsesRoute {
 			chargeActual(inputTokens + generation.outputTokens);
 			if (plan.fault === 'cut') {
 				// Promise the whole body, deliver half, hang up.
-				exchange.res.writeHead(200, {
+				exchange.writeHead(200, {
 					...headers(),
 					'content-type': 'application/json',
 					'content-length': Buffer.byteLength(body),
@@ -233,7 +233,7 @@ export class ResponsesRoute {
 		});
 		exchange.onAbort(() => chargeActual(inputTokens + script.producedTokens));
 		exchange.after(plan.ttfbMs, () => {
-			exchange.res.writeHead(200, {
+			exchange.writeHead(200, {
 				...headers(),
 				'content-type': 'text/event-stream; charset=utf-8',
 				'cache-control': 'no-cache',

@@ -29,7 +29,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		stats.requestEnded();
 		const {res} = exchange;
 		const outcome = res.headersSent ? String(res.statusCode) : exchange.notes.includes('fault=stall') ? 'stalled' : 'reset';
-		if (res.headersSent) stats.status(res.statusCode);
 		config.log?.(
 			`${exchange.req.method} ${exchange.req.url} ${outcome} ${exchange.processingMs()}ms ${exchange.requestId} ${exchange.notes.join(' ')}`.trimEnd(),
 		);
@@ -51,7 +50,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
 	const handle = (req: IncomingMessage, res: ServerResponse): void => {
 		stats.requestStarted(Date.now());
-		const exchange = new Exchange(req, res, onClose);
+		const exchange = new Exchange(req, res, {onStatus: (status) => stats.status(status), onClose});
 		const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '');
 		const method = req.method ?? 'GET';
 		if (method === 'POST' && path === '/v1/responses') {

@@ -84,7 +84,7 @@ describe('authentication', () => {
 
 describe('seeded faults through the SDK', () => {
 	it('rateLimit: RateLimitError rate_limit_exceeded with retry-after-ms and retry-after', async () => {
-		const error = await apiError(async () => client(await sim({faults: {rateLimit: 1}})).responses.create(body));
+		const error = await apiError(async () => client(await sim({faults: {rateLimit: 1}, tpm: 500_000})).responses.create(body));
 		expect(error).toBeInstanceOf(OpenAI.RateLimitError);
 		expect(error.code).toBe('rate_limit_exceeded');
 		expect(error.type).toBe('tokens');

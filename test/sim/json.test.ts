@@ -41,7 +41,7 @@ describe('non-streaming responses', () => {
 	});
 
 	it('sends the API headers on a success', async () => {
-		const simulator = await sim();
+		const simulator = await sim({rpm: 500, tpm: 500_000});
 		const {response, request_id} = await client(simulator)
 			.responses.create({model: 'gpt-4o-mini', input: 'hi', max_output_tokens: 64})
 			.withResponse();
