@@ -44,7 +44,7 @@ export function tableColumns(width: number, longest: {line: number; id: number})
 	const line = Math.max(1, String(longest.line).length);
 	const idCap = width < 100 ? 12 : width < 140 ? 20 : 32;
 	const id = Math.max(2, Math.min(longest.id, idCap));
-	const fixed = {status: 16, attempts: 3, tokensIn: 6, tokensOut: 6, latency: 7};
+	const fixed = {status: 17, attempts: 3, tokensIn: 6, tokensOut: 6, latency: 7};
 	const used = GAPS + line + id + fixed.status + fixed.attempts + fixed.tokensIn + fixed.tokensOut + fixed.latency;
 	return {line, id, ...fixed, prompt: Math.max(0, width - used)};
 }

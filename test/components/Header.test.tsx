@@ -1,0 +1,42 @@
+import {render} from 'ink-testing-library';
+import {afterEach, expect, test} from 'vitest';
+import {Header} from '../../src/components/Header.js';
+import type {PreparedRun} from '../../src/runBatch.js';
+import {prompts, simRun, stripAnsi, waitUntil} from '../helpers/terminal.js';
+
+let run: PreparedRun | null = null;
+afterEach(async () => {
+	await run?.engine.stop({abort: true});
+	await run?.finish();
+	run = null;
+});
+
+test('names pacer, the model and the simulator endpoint, and the run state', async () => {
+	run = await simRun(prompts(3), {profile: 'flaky', seed: 7, model: 'gpt-5.4-mini'});
+	const view = render(<Header view={run.store} now={0} width={80} />);
+	expect(view.lastFrame()).toContain('pacer · gpt-5.4-mini · simulator flaky · seed 7');
+	expect(view.lastFrame()).toContain('idle');
+	const done = run.engine.run();
+	run.engine.pause();
+	view.rerender(<Header view={run.store} now={0} width={80} />);
+	expect(stripAnsi(view.lastFrame()!)).toContain('‖ paused');
+	run.engine.resume();
+	await done;
+	view.rerender(<Header view={run.store} now={0} width={80} />);
+	expect(view.lastFrame()).toContain('✓ done');
+	view.unmount();
+});
+
+test('elapsed time comes from the injected now, and stops at the end of the run', async () => {
+	run = await simRun(prompts(2));
+	const started = run.engine.run();
+	const startedAt = run.store.getState().run.startedAt!;
+	const view = render(<Header view={run.store} now={startedAt + 65_000} width={80} />);
+	expect(view.lastFrame()).toContain('01:05');
+	await started;
+	const finishedAt = run.store.getState().run.finishedAt!;
+	view.rerender(<Header view={run.store} now={finishedAt + 3_600_000} width={80} />);
+	await waitUntil(() => view.lastFrame()!.includes('done'));
+	expect(view.lastFrame()).toContain(`00:0${Math.floor((finishedAt - startedAt) / 1000)}`);
+	view.unmount();
+});

@@ -1,0 +1,49 @@
+import {render} from 'ink-testing-library';
+import {expect, test} from 'vitest';
+import {HelpBar} from '../../src/components/HelpBar.js';
+import {HelpScreen} from '../../src/components/HelpScreen.js';
+import {commandFor, hintsFor, KEYMAP} from '../../src/components/keymap.js';
+import {stripAnsi} from '../helpers/terminal.js';
+
+test('every key of issue 3 is bound, each to one command', () => {
+	const expected: Record<string, string> = {
+		up: 'up', k: 'up', down: 'down', j: 'down', pageup: 'pageUp', pagedown: 'pageDown',
+		g: 'top', home: 'top', G: 'bottom', end: 'bottom', return: 'open', escape: 'close',
+		r: 'retry', c: 'cancel', R: 'retryAllFailed', p: 'pause', '+': 'concurrencyUp', '-': 'concurrencyDown',
+		'/': 'filter', f: 'statusFilter', '?': 'help', q: 'quit', 'ctrl+c': 'interrupt',
+	};
+	for (const [key, command] of Object.entries(expected)) expect(commandFor(key), key).toBe(command);
+	const keys = KEYMAP.flatMap(binding => binding.keys);
+	expect(new Set(keys).size).toBe(keys.length);
+});
+
+test('the help screen lists every command of the keymap with its keys', () => {
+	const frame = stripAnsi(render(<HelpScreen width={100} height={40} />).lastFrame()!);
+	for (const binding of KEYMAP) expect(frame).toContain(`${binding.label}`.padEnd(6).trimEnd());
+	for (const binding of KEYMAP) expect(frame).toContain(binding.description.slice(0, 30));
+});
+
+test('at 80x24 the help uses two columns and stays inside its rows', () => {
+	const frame = stripAnsi(render(<HelpScreen width={80} height={17} />).lastFrame()!);
+	expect(frame.split('\n').length).toBeLessThanOrEqual(17);
+	expect(frame).toMatch(/Move .*Jobs|Move[^\n]*\n/);
+	expect(frame).toContain('Ctrl+C');
+	expect(frame).toContain('PgDn');
+});
+
+test('the footer shows the hints of the current screen from the keymap, the most needed first when narrow', () => {
+	expect(hintsFor('table').map(hint => hint.text)).toEqual(['move', 'details', 'retry', 'cancel', 'retry failed', 'pause', 'concurrency', 'filter', 'status', 'help', 'quit']);
+	const wide = stripAnsi(render(<HelpBar context="table" width={100} />).lastFrame()!);
+	expect(wide).toBe(hintsFor('table', 100).map(hint => `${hint.keys} ${hint.text}`).join('  '));
+	const narrow = stripAnsi(render(<HelpBar context="table" width={40} />).lastFrame()!);
+	expect(narrow.length).toBeLessThanOrEqual(40);
+	expect(narrow).toContain('q quit');
+	expect(narrow).toContain('? help');
+	expect(stripAnsi(render(<HelpBar context="detail" width={80} />).lastFrame()!)).toContain('esc close');
+	expect(stripAnsi(render(<HelpBar context="done" width={100} />).lastFrame()!)).not.toContain('pause');
+});
+
+test('a notice takes the place of the hints', () => {
+	const frame = stripAnsi(render(<HelpBar context="table" width={80} notice={{text: 'line-3: queued again', tone: 'info'}} />).lastFrame()!);
+	expect(frame).toBe('line-3: queued again');
+});
