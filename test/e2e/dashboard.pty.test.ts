@@ -1,0 +1,166 @@
+/**
+ * The built CLI in a real pseudo-terminal: node-pty runs it, @xterm/headless keeps the
+ * screen, and the test reads rows and presses keys as a person would.
+ */
+import {execFileSync} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import xterm from '@xterm/headless';
+import pty from 'node-pty';
+import {afterEach, beforeAll, expect, test} from 'vitest';
+import {KEYS, waitUntil} from '../helpers/terminal.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+
+beforeAll(() => {
+	if (!existsSync(cli)) execFileSync('npm', ['run', 'build'], {cwd: root, stdio: 'ignore'});
+}, 120_000);
+
+interface Session {
+	screen(): string;
+	row(pattern: RegExp): string | undefined;
+	waitFor(expected: string | RegExp, timeoutMs?: number): Promise<void>;
+	press(...keys: string[]): Promise<void>;
+	/** Every byte the CLI wrote. */
+	output(): string;
+	exited: Promise<number>;
+	kill(signal: string): void;
+}
+
+let dir = '';
+let session: (Session & {dispose(): void}) | null = null;
+afterEach(() => {
+	session?.dispose();
+	session = null;
+	if (dir) rmSync(dir, {recursive: true, force: true});
+});
+
+function start(args: string[], size = {cols: 80, rows: 24}): Session & {dispose(): void} {
+	const term = new xterm.Terminal({cols: size.cols, rows: size.rows, allowProposedApi: true});
+	// Ink draws nothing until exit when it thinks it is in CI.
+	const env = {...process.env, TERM: 'xterm-256color', CI: '', CONTINUOUS_INTEGRATION: ''} as Record<string, string>;
+	delete env.CI;
+	delete env.CONTINUOUS_INTEGRATION;
+	delete env.NO_COLOR;
+	const child = pty.spawn(process.execPath, [cli, ...args], {name: 'xterm-256color', cols: size.cols, rows: size.rows, cwd: dir, env});
+	let output = '';
+	child.onData(data => {
+		output += data;
+		term.write(data);
+	});
+	const exited = new Promise<number>(resolve => child.onExit(({exitCode}) => resolve(exitCode)));
+	const screen = () => {
+		const buffer = term.buffer.active;
+		const lines: string[] = [];
+		for (let i = 0; i < size.rows; i++) lines.push(buffer.getLine(buffer.viewportY + i)?.translateToString(true) ?? '');
+		return lines.join('\n');
+	};
+	return {
+		screen,
+		row: pattern => screen().split('\n').find(line => pattern.test(line)),
+		async waitFor(expected, timeoutMs = 10_000) {
+			// xterm parses writes asynchronously: read the screen only after it caught up.
+			const found = await waitUntil(() => {
+				const text = screen();
+				return typeof expected === 'string' ? text.includes(expected) : expected.test(text);
+			}, timeoutMs, 25);
+			if (!found) throw new Error(`the screen never showed ${String(expected)}:\n${screen()}`);
+		},
+		async press(...keys) {
+			for (const key of keys) {
+				child.write(key);
+				await new Promise(resolve => setTimeout(resolve, 60));
+			}
+		},
+		output: () => output,
+		exited,
+		kill: signal => child.kill(signal),
+		dispose() {
+			try {
+				child.kill('SIGKILL');
+			} catch {
+				// already gone
+			}
+			term.dispose();
+		},
+	};
+}
+
+function promptsFile(n: number): string {
+	dir = mkdtempSync(path.join(tmpdir(), 'pacer-pty-'));
+	const file = path.join(dir, 'prompts.txt');
+	writeFileSync(file, Array.from({length: n}, (_, i) => `Prompt ${i + 1}: name a colour`).join('\n') + '\n');
+	return file;
+}
+
+function records(file: string): Array<{id: string; status: string; attempts: number}> {
+	return readFileSync(file, 'utf8').trim().split('\n').map(line => JSON.parse(line));
+}
+
+test('pause, cancel, retry and quit in a real terminal; the results file has every id once', async () => {
+	const input = promptsFile(30);
+	const out = path.join(dir, 'results.jsonl');
+	session = start(['run', input, '--sim', 'calm', '--seed', '3', '--concurrency', '2', '--out', out]);
+	await session.waitFor(/line-1 +(▸ running|✓ done)/);
+	expect(session.output()).toContain('\x1b[?1049h');
+	expect(session.screen()).toContain('pacer · gpt-5.4-mini · simulator calm · seed 3');
+
+	await session.press('p');
+	await session.waitFor('‖ paused');
+
+	// Cancel a job that is still queued, then put it back.
+	await session.press(KEYS.end);
+	await session.waitFor(/^› +30 line-30 +· queued/m);
+	await session.press('c');
+	await session.waitFor(/^› +30 line-30 +⊘ cancelled/m);
+	await session.press('r');
+	await session.waitFor(/^› +30 line-30 +· queued/m);
+
+	await session.press('p');
+	await session.waitFor('▸ running');
+	await session.press(KEYS.home, KEYS.enter);
+	await session.waitFor(/^line-1 · line 1 ·/m);
+	await session.press(KEYS.escape, 'q');
+	await session.waitFor(/quitting: \d in flight finishing|done in/);
+	expect(await session.exited).toBe(1);
+
+	// Back on the normal screen, with the summary printed and the cursor shown.
+	expect(session.output()).toContain('\x1b[?1049l');
+	expect(session.output().lastIndexOf('\x1b[?25h')).toBeGreaterThan(session.output().lastIndexOf('\x1b[?25l'));
+	expect(session.screen()).toMatch(/pacer: 30 prompts in [\d.]+s: \d+ succeeded/);
+	const lines = records(out);
+	expect(lines.map(record => record.id).sort()).toEqual(Array.from({length: 30}, (_, i) => `line-${i + 1}`).sort());
+	expect(lines.some(record => record.status === 'skipped')).toBe(true);
+}, 30_000);
+
+test('the whole demo batch to the summary, then q exits 0', async () => {
+	const input = promptsFile(6);
+	const out = path.join(dir, 'results.jsonl');
+	session = start(['run', input, '--sim', 'calm', '--seed', '1', '--concurrency', '6', '--out', out], {cols: 100, rows: 30});
+	await session.waitFor('✓ done in');
+	expect(session.screen()).toContain('6 prompts: 6 succeeded, 0 failed');
+	await session.press('q');
+	expect(await session.exited).toBe(0);
+	expect(records(out)).toHaveLength(6);
+}, 30_000);
+
+test('Ctrl+C aborts in-flight requests, flushes and exits 130; SIGTERM exits 143', async () => {
+	const input = promptsFile(20);
+	const out = path.join(dir, 'results.jsonl');
+	session = start(['run', input, '--sim', 'calm', '--out', out]);
+	await session.waitFor('▸ running');
+	await session.press(KEYS.ctrlC);
+	expect(await session.exited).toBe(130);
+	expect(session.output()).toContain('\x1b[?1049l');
+	expect(new Set(records(out).map(record => record.id)).size).toBe(20);
+	session.dispose();
+
+	session = start(['run', input, '--sim', 'calm', '--out', out]);
+	await session.waitFor('▸ running');
+	session.kill('SIGTERM');
+	expect(await session.exited).toBe(143);
+	expect(session.output()).toContain('\x1b[?1049l');
+	expect(records(out)).toHaveLength(20);
+}, 30_000);
