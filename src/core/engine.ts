@@ -10,6 +10,7 @@ import type {AttemptRequest, AttemptResult, ModelClient} from './client.js';
 import {systemClock} from './clock.js';
 import type {RunControls} from './controls.js';
 import {CancelledError, classifyError, errorForRecord, stopsRun} from './errors.js';
+import {AdaptiveConcurrency} from './concurrency.js';
 import {RateLimiter, type Limiter} from './limiter.js';
 import type {ResultsWriter} from './results.js';
 import {createRunStore, type JobView, type RunStore} from '../store/runStore.js';
@@ -41,7 +42,11 @@ export interface EngineOptions {
 	readonly maxOutputTokens?: number;
 	/** Sent as the API's `instructions` for jobs that carry none. */
 	readonly instructions?: string;
-	/** Requests in flight at once. @default 4 */
+	/**
+	 * Requests in flight at once, at least. While pacing to a rate the engine raises it to
+	 * rate × latency (with headroom) so concurrency never binds before the limit; with no
+	 * rate known it grows while latency allows. @default 4
+	 */
 	readonly concurrency?: number;
 	/** Client-side caps; without them pacing is learned from headers. */
 	readonly rpm?: number;
@@ -148,6 +153,11 @@ export class Engine implements RunControls {
 	#flushTimer: NodeJS.Timeout | null = null;
 	#rateTimer: NodeJS.Timeout | null = null;
 	#closed = false;
+	/** What the user asked for: the floor under the adaptive concurrency. */
+	#userConcurrency: number;
+	readonly #adaptive = new AdaptiveConcurrency();
+	/** Attempts sent and not yet answered. */
+	#inFlight = 0;
 
 	constructor(jobs: readonly JobSpec[], options: EngineOptions) {
 		this.#options = options;
@@ -155,6 +165,7 @@ export class Engine implements RunControls {
 		this.#clock = options.clock ?? systemClock;
 		this.#maxRetries = options.maxRetries ?? 4;
 		const concurrency = Math.max(1, options.concurrency ?? 4);
+		this.#userConcurrency = concurrency;
 		this.#limiter = options.limiter ?? new RateLimiter({rpm: options.rpm, tpm: options.tpm, clock: this.#clock});
 		this.#queue = new PQueue({concurrency, autoStart: false});
 		this.#budget = new Budget(options.budget ?? {});
@@ -285,6 +296,7 @@ export class Engine implements RunControls {
 
 	setConcurrency(n: number): void {
 		const value = Math.max(1, Math.min(1024, Math.round(n)));
+		this.#userConcurrency = value;
 		this.#queue.concurrency = value;
 		this.store.getState().setRate({concurrency: value});
 	}
@@ -453,6 +465,7 @@ export class Engine implements RunControls {
 		});
 
 		let result: AttemptResult;
+		this.#inFlight++;
 		try {
 			result = await this.#client.attempt(job.request, {
 				signal: controller.signal,
@@ -462,12 +475,15 @@ export class Engine implements RunControls {
 				onDelta: text => this.#onDelta(job, text),
 			});
 		} catch (error) {
+			this.#inFlight--;
 			this.#flushJob(job);
 			permit.settle(0);
 			if (reservation) this.#budget.settle(reservation, 0, 0);
 			this.#onFailure(job, classifyError(error), startedAt);
 			return;
 		}
+		this.#inFlight--;
+		this.#adaptive.observeLatency(this.#clock.now() - startedAt);
 		this.#flushJob(job);
 		const usage = result.usage;
 		const actualTokens = usage ? usage.total_tokens : estimate;
@@ -696,6 +712,22 @@ export class Engine implements RunControls {
 		for (const resolve of waiters) resolve();
 	}
 
+	#adaptConcurrency(pacedRpm: number | null): void {
+		if (this.#closed || this.#stopping) return;
+		const current = this.#queue.concurrency;
+		const next = this.#adaptive.target({
+			now: this.#clock.now(),
+			user: this.#userConcurrency,
+			current,
+			pacedRpm,
+			inFlight: this.#inFlight,
+			queued: this.#queue.size,
+		});
+		if (next === current) return;
+		this.#queue.concurrency = next;
+		this.store.getState().setRate({concurrency: next});
+	}
+
 	#refreshRate(): void {
 		const snap = this.#limiter.snapshot();
 		this.store.getState().setRate({
@@ -705,6 +737,7 @@ export class Engine implements RunControls {
 			tpmLimit: snap.tpmLimit,
 			limitSource: snap.limitSource,
 		});
+		this.#adaptConcurrency(snap.pacedRpm ?? null);
 		if (this.#budget.active) {
 			this.store.getState().setBudget({spentTokens: this.#budget.spentTokens, spentUsd: this.#budget.spentUsd});
 		}

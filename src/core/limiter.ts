@@ -1,7 +1,17 @@
 /**
  * Pacing: smooth requests/min and tokens/min, fixed by flags or learned from the
  * server's `x-ratelimit-*` headers, slowed by 429s for the whole run.
- * Concurrency is the queue's business (engine.ts); this decides *when* a request may go.
+ * Concurrency is the queue's business (engine.ts); this decides *when* a request may go,
+ * and tells the engine (`pacedRpm`) how many requests a minute that comes to.
+ *
+ * Three sources of limits, tightest wins:
+ * - flags (`--rpm`, `--tpm`): kept as caps; headers can only lower them;
+ * - headers: `limit` sets the rate; `remaining` keeps the local bucket from ever holding
+ *   more than the server says is left (another client on the same key, or a server that
+ *   counts tokens differently); `remaining` with `reset` gives the rate the budget really
+ *   refills at, which is lower than `limit`/min when the window is longer (RPD, TPD);
+ * - 429s alone (no flags, no headers): the rate that tripped the server, cut on each
+ *   further 429 and grown back slowly, so a run settles just under the limit.
  */
 import {systemClock} from './clock.js';
 import type {Clock, RateLimitHeaders} from './types.js';
@@ -35,6 +45,12 @@ export interface LimiterSnapshot {
 	readonly limitSource: 'flags' | 'headers' | 'flags+headers' | null;
 	/** Until when every dispatch is held after a 429 (epoch ms), or null. */
 	readonly heldUntil: number | null;
+	/**
+	 * Requests a minute the limits let through now: the tighter of the RPM pacing and the
+	 * TPM pacing over the average request's tokens. Null when nothing bounds the rate yet.
+	 * The engine sizes concurrency from it so that concurrency never binds before the rate.
+	 */
+	readonly pacedRpm?: number | null;
 }
 
 /** The seam the engine paces through; a shared (e.g. Redis) limiter can implement it later. */
@@ -80,6 +96,18 @@ class Bucket {
 		if (this.level >= need) return 0;
 		return Math.ceil((need - this.level) / this.ratePerMs);
 	}
+
+	/**
+	 * The server says `used` of its budget is spent. Alone on the key, that is what this
+	 * bucket has spent too, give or take the server's rounding and its own count of input
+	 * tokens; a server that has seen more than a whole burst beyond that is counting
+	 * someone else's traffic, so hold back until it has drained.
+	 */
+	syncUsed(used: number, now: number): void {
+		this.refill(now);
+		const slack = Math.max(1, this.capacity);
+		this.level = Math.min(this.level, this.capacity - Math.max(0, used - slack));
+	}
 }
 
 /** Counts over the last 60 s, O(1) amortised per event. */
@@ -101,6 +129,30 @@ class SlidingMinute {
 	}
 
 	total(now: number): number {
+		this.#expire(now);
+		return Math.max(0, Math.round(this.#sum));
+	}
+
+	count(now: number): number {
+		this.#expire(now);
+		return this.#times.length - this.#head;
+	}
+
+	/** Events since `since` (within the minute), newest first: O(k) for k counted. */
+	countSince(since: number, now: number): number {
+		this.#expire(now);
+		let n = 0;
+		for (let i = this.#times.length - 1; i >= this.#head && this.#times[i]! > since; i--) n++;
+		return n;
+	}
+
+	/** Time of the oldest event still in the minute, or null. */
+	oldest(now: number): number | null {
+		this.#expire(now);
+		return this.#head < this.#times.length ? this.#times[this.#head]! : null;
+	}
+
+	#expire(now: number): void {
 		while (this.#head < this.#times.length && this.#times[this.#head]! <= now - 60_000) {
 			this.#sum -= this.#amounts[this.#head]!;
 			this.#head++;
@@ -110,17 +162,28 @@ class SlidingMinute {
 			this.#amounts = this.#amounts.slice(this.#head);
 			this.#head = 0;
 		}
-		return Math.max(0, Math.round(this.#sum));
-	}
-
-	count(now: number): number {
-		this.total(now);
-		return this.#times.length - this.#head;
 	}
 }
 
+/** The 429 factor never goes below this share of a known limit. */
 const MIN_FACTOR = 0.1;
+/** A burst of 429s from one overshoot is one signal: at most one cut per this long. */
 const CUT_INTERVAL_MS = 1000;
+/** After a cut, this long without a 429 before the factor starts to recover... */
+const QUIET_MS = 2000;
+/** ...and then it recovers this much per ms (0 -> 1 in a minute; 0.75 -> 1 in 15 s). */
+const RECOVER_PER_MS = 1 / 60_000;
+/** With no limit known, the rate that met a 429 is cut to this share of itself. */
+const PROBE_CUT = 0.9;
+/** Measure the rate that tripped the server over this much of the recent past. */
+const PROBE_WINDOW_MS = 3000;
+/**
+ * With no limit known, the learned rate grows this much per ms once quiet (0.3 % a second):
+ * slow enough that an overshoot fills a server's burst only every half minute or so.
+ */
+const PROBE_GROWTH_PER_MS = 0.003 / 1000;
+/** A learned rate never grows past this multiple of what was actually dispatched lately. */
+const PROBE_HEADROOM = 1.5;
 
 export class RateLimiter implements Limiter {
 	readonly #clock: Clock;
@@ -129,46 +192,86 @@ export class RateLimiter implements Limiter {
 	readonly #flagTpm: number | undefined;
 	#headerRpm: number | undefined;
 	#headerTpm: number | undefined;
-	/** A limit guessed from the rate at which 429s began, when nothing else is known. */
-	#guessRpm: number | undefined;
-	/** Multiplies the limits after 429s; recovers on successes. */
-	#factor = 1;
-	#heldUntil = 0;
-	#firstDispatchAt: number | null = null;
+	/** The per-minute rate `remaining`/`reset` imply, when lower than `limit` (longer windows). */
+	#refillRpm: number | undefined;
+	#refillTpm: number | undefined;
+	/** Multiplies known limits after 429s: its value at the last cut, recovering with time. */
+	#cutFactor = 1;
 	#lastCutAt = -Infinity;
+	/** With nothing else known: the requests/min learned from 429s, at its last cut. */
+	#probeRpm: number | undefined;
+	#lastProbeCutAt = -Infinity;
+	#heldUntil = 0;
 	#requests: Bucket | null = null;
 	#tokens: Bucket | null = null;
+	/** When the buckets' rates were last set; they follow the recovering factor. */
+	#tunedAt = -Infinity;
 	#gate: Promise<void> = Promise.resolve();
 	readonly #requestWindow = new SlidingMinute();
 	readonly #tokenWindow = new SlidingMinute();
+	/** Running mean of a request's real tokens (its estimate until settled). */
+	#tokensPerRequest = 0;
 
 	constructor(options: LimiterOptions = {}) {
 		this.#clock = options.clock ?? systemClock;
 		this.#burstMs = options.burstMs ?? 200;
-		this.#flagRpm = options.rpm;
-		this.#flagTpm = options.tpm;
-		this.#rebuild();
+		this.#flagRpm = positiveOrUndefined(options.rpm);
+		this.#flagTpm = positiveOrUndefined(options.tpm);
+		this.#rebuild(this.#clock.now());
 	}
 
-	/** The limits pacing aims at, before the 429 factor. */
-	#baseRpm(): number | undefined {
-		const known = [this.#flagRpm, this.#headerRpm].filter((v): v is number => v != null && v > 0);
-		if (known.length > 0) return Math.min(...known);
-		return this.#guessRpm;
+	/** The limits known from flags and headers, before the 429 factor. */
+	#knownRpm(): number | undefined {
+		return minDefined(this.#flagRpm, this.#headerRpm, this.#refillRpm);
 	}
 
-	#baseTpm(): number | undefined {
-		const known = [this.#flagTpm, this.#headerTpm].filter((v): v is number => v != null && v > 0);
-		return known.length > 0 ? Math.min(...known) : undefined;
+	#knownTpm(): number | undefined {
+		return minDefined(this.#flagTpm, this.#headerTpm, this.#refillTpm);
 	}
 
-	#rebuild(): void {
-		const now = this.#clock.now();
-		const rpm = this.#baseRpm();
-		const tpm = this.#baseTpm();
+	#factor(now: number): number {
+		if (this.#cutFactor >= 1) return 1;
+		return Math.min(1, this.#cutFactor + Math.max(0, now - this.#lastCutAt - QUIET_MS) * RECOVER_PER_MS);
+	}
+
+	/** The learned rate now: the last cut, grown since, bounded by what was really used. */
+	#probe(now: number): number | undefined {
+		if (this.#probeRpm == null) return undefined;
+		const grown = this.#probeRpm * (1 + Math.max(0, now - this.#lastProbeCutAt - QUIET_MS) * PROBE_GROWTH_PER_MS);
+		if (grown <= this.#probeRpm) return grown;
+		return Math.max(this.#probeRpm, Math.min(grown, PROBE_HEADROOM * this.#minuteRpm(now)));
+	}
+
+	/** Requests/min dispatched over the last minute (or since the first dispatch, at least 1 s); O(1). */
+	#minuteRpm(now: number): number {
+		const oldest = this.#requestWindow.oldest(now);
+		if (oldest == null) return 0;
+		return (this.#requestWindow.count(now) * 60_000) / Math.max(1000, now - oldest);
+	}
+
+	/** Requests/min dispatched over the last `windowMs` (or since the first dispatch, at least 1 s). */
+	#recentRpm(now: number, windowMs: number): number {
+		const oldest = this.#requestWindow.oldest(now);
+		if (oldest == null) return 0;
+		const span = Math.min(windowMs, Math.max(1000, now - oldest));
+		return (this.#requestWindow.countSince(now - span, now) * 60_000) / span;
+	}
+
+	/** Requests/min and tokens/min pacing aims at now, undefined when unbounded. */
+	#targets(now: number): {rpm: number | undefined; tpm: number | undefined} {
+		const known = this.#knownRpm();
+		const tpm = this.#knownTpm();
+		if (known == null && tpm == null) return {rpm: this.#probe(now), tpm: undefined};
+		const factor = this.#factor(now);
+		return {rpm: known != null ? known * factor : undefined, tpm: tpm != null ? tpm * factor : undefined};
+	}
+
+	#rebuild(now: number): void {
+		const {rpm, tpm} = this.#targets(now);
+		this.#tunedAt = now;
 		// Requests start with one in hand (smooth from the first); tokens with a full burst.
-		this.#requests = rpm ? this.#retune(this.#requests, (rpm * this.#factor) / 60_000, now, 1, 1) : null;
-		this.#tokens = tpm ? this.#retune(this.#tokens, (tpm * this.#factor) / 60_000, now, 0, Infinity) : null;
+		this.#requests = rpm ? this.#retune(this.#requests, rpm / 60_000, now, 1, 1) : null;
+		this.#tokens = tpm ? this.#retune(this.#tokens, tpm / 60_000, now, 0, Infinity) : null;
 	}
 
 	#retune(bucket: Bucket | null, ratePerMs: number, now: number, minCapacity: number, start: number): Bucket {
@@ -179,6 +282,13 @@ export class RateLimiter implements Limiter {
 		bucket.capacity = capacity;
 		bucket.level = Math.min(bucket.level, capacity);
 		return bucket;
+	}
+
+	/** Rates that change with time (a recovering factor, a growing probe) are re-read every 100 ms. */
+	#retuneIfStale(now: number): void {
+		if (now - this.#tunedAt < 100) return;
+		if (this.#cutFactor < 1 || this.#probeRpm != null) this.#rebuild(now);
+		else this.#tunedAt = now;
 	}
 
 	acquire(tokens: number, signal?: AbortSignal): Promise<Permit> {
@@ -195,16 +305,18 @@ export class RateLimiter implements Limiter {
 		for (;;) {
 			signal?.throwIfAborted();
 			const now = this.#clock.now();
+			this.#retuneIfStale(now);
 			const wait = Math.max(
 				this.#heldUntil - now,
 				this.#requests?.waitFor(1, now) ?? 0,
 				this.#tokens?.waitFor(tokens, now) ?? 0,
 			);
 			if (wait <= 0) break;
-			await this.#clock.sleep(wait, signal);
+			// Re-check at least every 250 ms: headers or a recovering rate may shorten the wait.
+			await this.#clock.sleep(Math.min(wait, 250), signal);
 		}
 		const now = this.#clock.now();
-		this.#firstDispatchAt ??= now;
+		if (this.#tokensPerRequest === 0) this.#tokensPerRequest = tokens;
 		if (this.#requests) this.#requests.level -= 1;
 		if (this.#tokens) this.#tokens.level -= tokens;
 		this.#requestWindow.add(now, 1);
@@ -217,11 +329,16 @@ export class RateLimiter implements Limiter {
 				const delta = actual - tokens;
 				if (this.#tokens) this.#tokens.level -= delta;
 				this.#tokenWindow.adjust(delta);
+				// A failed attempt (0) says nothing about a request's size.
+				if (actual > 0) {
+					this.#tokensPerRequest = this.#tokensPerRequest === 0 ? actual : this.#tokensPerRequest * 0.95 + actual * 0.05;
+				}
 			},
 		};
 	}
 
 	observeHeaders(headers: RateLimitHeaders): void {
+		const now = this.#clock.now();
 		let changed = false;
 		if (headers.limitRequests && headers.limitRequests !== this.#headerRpm) {
 			this.#headerRpm = headers.limitRequests;
@@ -231,7 +348,28 @@ export class RateLimiter implements Limiter {
 			this.#headerTpm = headers.limitTokens;
 			changed = true;
 		}
-		if (changed) this.#rebuild();
+		const refillRpm = refillRate(headers.limitRequests, headers.remainingRequests, headers.resetRequestsMs);
+		if (refillRpm !== this.#refillRpm) {
+			this.#refillRpm = refillRpm;
+			changed = true;
+		}
+		const refillTpm = refillRate(headers.limitTokens, headers.remainingTokens, headers.resetTokensMs);
+		if (refillTpm !== this.#refillTpm) {
+			this.#refillTpm = refillTpm;
+			changed = true;
+		}
+		if (changed) {
+			// Headers replace what 429s taught: the server has said what its limits are.
+			if (this.#headerRpm != null || this.#headerTpm != null) this.#probeRpm = undefined;
+			this.#rebuild(now);
+		}
+		// Never dispatch past what the server says is left.
+		if (this.#requests && headers.limitRequests != null && headers.remainingRequests != null) {
+			this.#requests.syncUsed(headers.limitRequests - headers.remainingRequests, now);
+		}
+		if (this.#tokens && headers.limitTokens != null && headers.remainingTokens != null) {
+			this.#tokens.syncUsed(headers.limitTokens - headers.remainingTokens, now);
+		}
 	}
 
 	observeRateLimit(retryAfterMs: number | null, rateLimits?: RateLimitHeaders): void {
@@ -244,39 +382,78 @@ export class RateLimiter implements Limiter {
 			(rateLimits.remainingRequests ?? 0) > 0 &&
 			(rateLimits.remainingTokens ?? 1) > 0;
 		if (!budgetLeft && retryAfterMs != null) this.#heldUntil = Math.max(this.#heldUntil, now + retryAfterMs);
-		if (this.#baseRpm() == null && this.#baseTpm() == null) {
-			// Nothing known: take the rate that tripped the server (per minute, measured over
-			// what has run so far, at least one second) as a first guess.
-			const span = Math.min(60_000, Math.max(1000, now - (this.#firstDispatchAt ?? now)));
-			this.#guessRpm = Math.max(1, (this.#requestWindow.count(now) * 60_000) / span);
-			this.#factor = 1;
+		if (this.#knownRpm() == null && this.#knownTpm() == null) {
+			this.#cutProbe(now);
 		} else if (now - this.#lastCutAt >= CUT_INTERVAL_MS) {
 			// One cut per window: a burst of 429s from one overshoot is one signal, not twenty.
+			this.#cutFactor = Math.max(MIN_FACTOR, this.#factor(now) * (budgetLeft ? 0.9 : 0.75));
 			this.#lastCutAt = now;
-			this.#factor = Math.max(MIN_FACTOR, this.#factor * (budgetLeft ? 0.9 : 0.7));
 		}
-		this.#rebuild();
+		this.#rebuild(now);
+	}
+
+	/**
+	 * Nothing known but 429s. The first one: the rate that tripped the server (dispatches
+	 * over the last few seconds) is just above the limit; aim a little under it. Later ones:
+	 * the learned rate was too high; cut it (once per two request gaps, so the 429s of one
+	 * overshoot, answered together, count once).
+	 */
+	#cutProbe(now: number): void {
+		const current = this.#probe(now);
+		if (current == null) {
+			this.#probeRpm = Math.max(1, this.#recentRpm(now, PROBE_WINDOW_MS) * PROBE_CUT);
+			this.#lastProbeCutAt = now;
+			return;
+		}
+		if (now - this.#lastProbeCutAt < Math.max(50, (2 * 60_000) / current)) return;
+		this.#probeRpm = Math.max(1, current * PROBE_CUT);
+		this.#lastProbeCutAt = now;
 	}
 
 	observeSuccess(): void {
-		if (this.#factor >= 1) return;
-		this.#factor = Math.min(1, this.#factor + 0.02);
-		this.#rebuild();
+		// Recovery after 429s is by time, not by count: a fast run must not spring back faster.
 	}
 
 	snapshot(): LimiterSnapshot {
 		const now = this.#clock.now();
-		const rpm = this.#baseRpm();
-		const tpm = this.#baseTpm();
+		const {rpm, tpm} = this.#targets(now);
 		const flags = this.#flagRpm != null || this.#flagTpm != null;
 		const headers = this.#headerRpm != null || this.#headerTpm != null;
+		const perRequest = this.#tokensPerRequest || null;
+		const byTokens = tpm != null && perRequest ? tpm / perRequest : undefined;
+		const paced = minDefined(rpm, byTokens);
 		return {
 			rpmNow: this.#requestWindow.count(now),
 			tpmNow: this.#tokenWindow.total(now),
-			rpmLimit: rpm ? Math.round(rpm * this.#factor) : null,
-			tpmLimit: tpm ? Math.round(tpm * this.#factor) : null,
+			rpmLimit: rpm ? Math.round(rpm) : null,
+			tpmLimit: tpm ? Math.round(tpm) : null,
 			limitSource: flags && headers ? 'flags+headers' : flags ? 'flags' : headers ? 'headers' : null,
 			heldUntil: this.#heldUntil > now ? this.#heldUntil : null,
+			pacedRpm: paced ?? null,
 		};
 	}
+}
+
+function positiveOrUndefined(value: number | undefined): number | undefined {
+	return value != null && value > 0 && Number.isFinite(value) ? value : undefined;
+}
+
+function minDefined(...values: Array<number | undefined>): number | undefined {
+	let min: number | undefined;
+	for (const v of values) if (v != null && v > 0 && (min == null || v < min)) min = v;
+	return min;
+}
+
+/**
+ * The per-minute rate the budget refills at, from `remaining` and `reset` (time until
+ * full), when it is clearly below `limit` per minute: a daily window, or a server that
+ * refills slower than it says. Undefined when the figures are too small to tell.
+ */
+function refillRate(limit: number | undefined, remaining: number | undefined, resetMs: number | undefined): number | undefined {
+	if (limit == null || remaining == null || resetMs == null || resetMs <= 0) return undefined;
+	const used = limit - remaining;
+	// A couple of units are mostly rounding (remaining is floored, reset is not).
+	if (used < Math.max(2, limit * 0.01)) return undefined;
+	const perMinute = (used / resetMs) * 60_000;
+	return perMinute < limit * 0.9 ? perMinute : undefined;
 }

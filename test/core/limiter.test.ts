@@ -12,6 +12,71 @@ async function dispatchTimes(limiter: RateLimiter, clock: ManualClock, n: number
 	return times;
 }
 
+/**
+ * A server that enforces `rpm` smoothly with a burst, like the simulator: admits while
+ * what is used plus one fits the burst; a 429 says how long until one fits.
+ */
+class SmoothServer {
+	#used = 0;
+	#at = 0;
+	readonly #perMs: number;
+	readonly #burst: number;
+
+	constructor(
+		readonly rpm: number,
+		burstMs = 1000,
+	) {
+		this.#perMs = rpm / 60_000;
+		this.#burst = Math.max(1, this.#perMs * burstMs);
+	}
+
+	admit(now: number): {ok: true; remaining: number; resetMs: number} | {ok: false; retryAfterMs: number} {
+		this.#used = Math.max(0, this.#used - (now - this.#at) * this.#perMs);
+		this.#at = now;
+		if (this.#used + 1 > this.#burst + 1e-9) return {ok: false, retryAfterMs: Math.ceil((this.#used + 1 - this.#burst) / this.#perMs)};
+		this.#used += 1;
+		return {ok: true, remaining: Math.floor(this.rpm - Math.ceil(this.#used)), resetMs: this.#used / this.#perMs};
+	}
+}
+
+/**
+ * `workers` loops (a queue at that concurrency) send requests through the limiter to the
+ * server for `seconds` of manual time, each answered after `latencyMs`.
+ */
+async function runAgainst(
+	server: SmoothServer,
+	limiter: RateLimiter,
+	clock: ManualClock,
+	{seconds, workers = 16, latencyMs = 300, headers = false}: {seconds: number; workers?: number; latencyMs?: number; headers?: boolean},
+): Promise<{admitted: number; rejected: number}> {
+	const end = clock.now() + seconds * 1000;
+	let admitted = 0;
+	let rejected = 0;
+	const worker = async () => {
+		while (clock.now() < end) {
+			const permit = await limiter.acquire(1);
+			const answer = server.admit(clock.now());
+			if (answer.ok) {
+				admitted++;
+				if (headers) limiter.observeHeaders({limitRequests: server.rpm, remainingRequests: answer.remaining, resetRequestsMs: answer.resetMs});
+				await clock.sleep(latencyMs);
+				permit.settle(1);
+				limiter.observeSuccess();
+			} else {
+				rejected++;
+				permit.settle(0);
+				limiter.observeRateLimit(answer.retryAfterMs);
+				await clock.sleep(answer.retryAfterMs);
+			}
+		}
+	};
+	const done = Promise.all(Array.from({length: workers}, worker));
+	let finished = false;
+	void done.then(() => (finished = true));
+	while (!finished) await clock.advance(10);
+	return {admitted, rejected};
+}
+
 describe('RateLimiter', () => {
 	test('600 RPM is one request every 100 ms, never a burst at the top of the minute', async () => {
 		const clock = new ManualClock(0);
@@ -34,6 +99,7 @@ describe('RateLimiter', () => {
 		const span = times.at(-1)! - times[0]!;
 		expect(span).toBeGreaterThanOrEqual(4500);
 		expect(span).toBeLessThanOrEqual(5600);
+		expect(limiter.snapshot().pacedRpm).toBe(120);
 	});
 
 	test('settling with real usage gives unused tokens back', async () => {
@@ -53,12 +119,40 @@ describe('RateLimiter', () => {
 		const limiter = new RateLimiter({clock});
 		expect(limiter.snapshot().rpmLimit).toBeNull();
 		limiter.observeHeaders({limitRequests: 120, limitTokens: 1_000_000});
-		expect(limiter.snapshot()).toMatchObject({rpmLimit: 120, tpmLimit: 1_000_000, limitSource: 'headers'});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 120, tpmLimit: 1_000_000, limitSource: 'headers', pacedRpm: 120});
 		const times = await dispatchTimes(limiter, clock, 5);
 		expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(1900);
 	});
 
-	test('a 429 holds every dispatch for the server delay and slows the rate', async () => {
+	test('flags are kept as caps, and headers only lower them', () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({rpm: 600, clock});
+		limiter.observeHeaders({limitRequests: 5000});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 600, limitSource: 'flags+headers'});
+		limiter.observeHeaders({limitRequests: 300});
+		expect(limiter.snapshot().rpmLimit).toBe(300);
+	});
+
+	test("dispatch never outruns the server's remaining budget (another client on the key)", async () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		// 600 RPM, but the server says 10 of its budget are spent: someone else is sending.
+		limiter.observeHeaders({limitRequests: 600, remainingRequests: 590, resetRequestsMs: 1000});
+		const start = clock.now();
+		const times = await dispatchTimes(limiter, clock, 1);
+		// 10 used, less our own burst of 2, must drain at 100 ms each before ours fits.
+		expect(times[0]! - start).toBeGreaterThanOrEqual(700);
+	});
+
+	test('remaining and reset that imply a slower refill than the limit (a daily window) slow pacing', () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		// 10,000 a "minute" per the limit header, yet 100 used take 23h to come back.
+		limiter.observeHeaders({limitRequests: 10_000, remainingRequests: 9_900, resetRequestsMs: 23 * 3_600_000});
+		expect(limiter.snapshot().rpmLimit).toBeLessThan(1);
+	});
+
+	test('a 429 with no budget left holds every dispatch for the server delay and slows the rate', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({rpm: 600, clock});
 		await limiter.acquire(1);
@@ -68,14 +162,81 @@ describe('RateLimiter', () => {
 		expect(times[0]).toBeGreaterThanOrEqual(2000);
 	});
 
-	test('successes bring the rate back after a slow-down', () => {
+	test('a 429 whose headers show budget left slows gently and holds nothing', () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		limiter.observeRateLimit(500, {limitRequests: 600, remainingRequests: 580, resetRequestsMs: 2000});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 540, heldUntil: null});
+	});
+
+	test('the rate comes back with time after a slow-down, not with a burst of successes', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({rpm: 600, clock});
 		limiter.observeRateLimit(null);
 		const slowed = limiter.snapshot().rpmLimit!;
+		expect(slowed).toBe(450);
 		for (let i = 0; i < 200; i++) limiter.observeSuccess();
-		expect(slowed).toBeLessThan(600);
+		expect(limiter.snapshot().rpmLimit).toBe(slowed);
+		await clock.advance(2000 + 7500);
+		expect(limiter.snapshot().rpmLimit).toBe(525);
+		await clock.advance(7500);
 		expect(limiter.snapshot().rpmLimit).toBe(600);
+	});
+
+	test('one overshoot answered by many 429s at once is one cut, not twenty', () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({rpm: 600, clock});
+		for (let i = 0; i < 20; i++) limiter.observeRateLimit(null);
+		expect(limiter.snapshot().rpmLimit).toBe(450);
+	});
+
+	test('with no limit known, the first 429 sets the rate just under the one that tripped it', async () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		// 20 a second for 3 s, unpaced.
+		for (let i = 0; i < 60; i++) {
+			await limiter.acquire(1);
+			await clock.advance(50);
+		}
+		expect(limiter.snapshot().rpmLimit).toBeNull();
+		limiter.observeRateLimit(100);
+		// 20 a second is 1200 a minute; 90 % of it.
+		const learned = limiter.snapshot().rpmLimit!;
+		expect(learned).toBeGreaterThanOrEqual(1040);
+		expect(learned).toBeLessThanOrEqual(1080);
+		expect(limiter.snapshot().pacedRpm).toBeCloseTo(learned, -1);
+	});
+
+	test('headers replace what 429s taught', async () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		await limiter.acquire(1);
+		limiter.observeRateLimit(100);
+		limiter.observeHeaders({limitRequests: 600});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 600, limitSource: 'headers'});
+	});
+
+	test('with no headers, 429s and retry-after alone converge near the limit without spiralling down', async () => {
+		const clock = new ManualClock(0);
+		const server = new SmoothServer(600);
+		const limiter = new RateLimiter({clock});
+		const {admitted, rejected} = await runAgainst(server, limiter, clock, {seconds: 120});
+		// The first seconds find the limit; after that it sits just under it.
+		expect(admitted / 1200).toBeGreaterThan(0.93);
+		expect(rejected / (admitted + rejected)).toBeLessThan(0.01);
+		const settled = limiter.snapshot().rpmLimit!;
+		expect(settled).toBeGreaterThan(540);
+		expect(settled).toBeLessThan(690);
+	});
+
+	test('with headers, a run paces at the limit and meets no 429', async () => {
+		const clock = new ManualClock(0);
+		const server = new SmoothServer(600);
+		const limiter = new RateLimiter({clock});
+		limiter.observeHeaders({limitRequests: 600});
+		const {admitted, rejected} = await runAgainst(server, limiter, clock, {seconds: 60, headers: true});
+		expect(rejected).toBe(0);
+		expect(admitted).toBeGreaterThanOrEqual(595);
 	});
 
 	test('an aborted waiter leaves the line without blocking the next', async () => {
