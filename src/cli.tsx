@@ -107,6 +107,13 @@ function defaultOut(input: string): string {
 async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const {readJobs, InputError} = await import('./core/input.js');
 	const useTui = flags.tui && Boolean(process.stdout.isTTY) && !flags.json;
+	if (useTui) {
+		// React's development build is several times slower: load the production one.
+		process.env.NODE_ENV ??= 'production';
+	}
+	// Ink and React take a few hundred ms to load: start now, alongside reading the input and preparing the run.
+	const dashboard = useTui ? import('./components/runDashboard.js') : null;
+	dashboard?.catch(() => {});
 	const log = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
 
 	let instructions = flags.instructions;
@@ -173,7 +180,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	if (endpoint.kind === 'sim' && !useTui) log(`pacer: using the built-in simulator (${run.endpointLabel})`);
 
 	if (useTui) {
-		const {runDashboard} = await import('./components/runDashboard.js');
+		const {runDashboard} = await dashboard!;
 		return runDashboard(run, {exitWhenDone: Boolean(flags.exitWhenDone), record: flags.record, colour: !process.env.NO_COLOR});
 	}
 
