@@ -58,7 +58,7 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt}: AppPr
 	const ids = useJobList(view, state.query, state.status);
 	const pageSize = Math.max(1, layout.bodyRows - 1);
 	const selection = useSelection(ids, pageSize);
-	const now = useNow(clock, TICK_MS, phase !== 'done' && phase !== 'idle');
+	const now = useNow(clock, TICK_MS, phase !== 'done' && phase !== 'idle', view);
 
 	useKeymap(state.editing, {
 		onCommand: command =>
