@@ -1,0 +1,61 @@
+import {afterEach, expect, test} from 'vitest';
+import {DashboardSession} from '../../src/components/session.js';
+import type {PreparedRun} from '../../src/runBatch.js';
+import {prompts, simRun, waitUntil} from '../helpers/terminal.js';
+
+let run: PreparedRun | null = null;
+afterEach(async () => {
+	await run?.engine.stop({abort: true});
+	await run?.finish();
+	run = null;
+});
+
+test('with exitWhenDone the session ends with the run: 0 when every prompt succeeded', async () => {
+	run = await simRun(prompts(4));
+	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: true});
+	session.start();
+	expect(await session.exited).toBe(0);
+});
+
+test('1 when some prompt failed', async () => {
+	run = await simRun(prompts(2), {sim: {faults: {badRequest: 1}}});
+	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: true});
+	session.start();
+	expect(await session.exited).toBe(1);
+});
+
+test('without exitWhenDone a finished run waits for q', async () => {
+	run = await simRun(prompts(2));
+	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
+	session.start();
+	await run.engine.whenDone();
+	let code: number | null = null;
+	void session.exited.then(c => (code = c));
+	await new Promise(resolve => setTimeout(resolve, 50));
+	expect(code).toBeNull();
+	expect(session.quit()).toBe('leaving');
+	expect(await session.exited).toBe(0);
+});
+
+test('SIGTERM aborts in-flight requests and exits 143; SIGHUP 129', async () => {
+	for (const [signal, expected] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+		run = await simRun(prompts(5), {latencyScale: 20});
+		const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
+		session.start();
+		await waitUntil(() => run!.store.getState().counts.running > 0);
+		session.interrupt(signal);
+		expect(await session.exited).toBe(expected);
+		expect(run.store.getState().counts).toMatchObject({running: 0, queued: 0});
+		await run.finish();
+		run = null;
+	}
+});
+
+test('Ctrl+C after the run ended leaves with the run exit code, not 130', async () => {
+	run = await simRun(prompts(2));
+	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
+	session.start();
+	await run.engine.whenDone();
+	session.interrupt('ctrl+c');
+	expect(await session.exited).toBe(0);
+});
