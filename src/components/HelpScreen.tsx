@@ -8,20 +8,29 @@ export interface HelpScreenProps {
 }
 
 const GROUPS: ReadonlyArray<KeyBinding['group']> = ['Move', 'View', 'Jobs', 'Run'];
-const KEY_WIDTH = 8;
+const KEY_WIDTH = 2 + Math.max(...KEYMAP.map(binding => binding.label.length)) + 1;
 
 type Line = {kind: 'group'; text: string} | {kind: 'key'; binding: KeyBinding};
+
+/** Groups into columns of at most `height` lines, a group never split unless it alone is taller. */
+export function helpColumns(height: number): Line[][] {
+	const columns: Line[][] = [[]];
+	for (const group of GROUPS) {
+		const lines: Line[] = [{kind: 'group', text: group}, ...KEYMAP.filter(binding => binding.group === group).map(binding => ({kind: 'key' as const, binding}))];
+		const current = columns.at(-1)!;
+		if (current.length > 0 && current.length + lines.length > height) columns.push([]);
+		for (const line of lines) {
+			if (columns.at(-1)!.length >= height) columns.push([]);
+			columns.at(-1)!.push(line);
+		}
+	}
+	return columns;
+}
 
 /** Every key from the keymap, by group, in as many columns as the height needs. */
 export function HelpScreen({width, height}: HelpScreenProps) {
 	const theme = useTheme();
-	const lines: Line[] = GROUPS.flatMap(group => [
-		{kind: 'group' as const, text: group},
-		...KEYMAP.filter(binding => binding.group === group).map(binding => ({kind: 'key' as const, binding})),
-	]);
-	const perColumn = Math.max(1, height - 1);
-	const columns: Line[][] = [];
-	for (let i = 0; i < lines.length; i += perColumn) columns.push(lines.slice(i, i + perColumn));
+	const columns = helpColumns(Math.max(1, height - 1));
 	const columnWidth = Math.floor(width / Math.max(1, columns.length));
 	return (
 		<Box flexDirection="column" width={width} height={height} overflow="hidden">

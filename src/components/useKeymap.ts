@@ -1,4 +1,5 @@
-import {useInput} from 'ink';
+import {useInput, type Key} from 'ink';
+import {useCallback, useRef} from 'react';
 import {commandFor, keyName, type Command} from './keymap.js';
 
 export interface KeymapHandlers {
@@ -11,24 +12,32 @@ export interface KeymapHandlers {
 /**
  * Keys -> commands through the keymap. While `editing`, keys go to the text field,
  * except Ctrl+C, which always interrupts.
+ *
+ * The input listener stays the same across renders and reads the latest props from a
+ * ref: Ink re-subscribes a changed listener only in a passive effect, after a key typed
+ * right after `/` could already have reached the old one.
  */
 export function useKeymap(editing: boolean, handlers: KeymapHandlers): void {
-	useInput((input, key) => {
+	const latest = useRef({editing, handlers});
+	latest.current = {editing, handlers};
+	const onInput = useCallback((input: string, key: Key) => {
+		const {editing: isEditing, handlers: current} = latest.current;
 		const name = keyName(input, key);
 		if (name === 'ctrl+c') {
-			handlers.onCommand('interrupt');
+			current.onCommand('interrupt');
 			return;
 		}
-		if (editing && handlers.onText) {
-			if (name === 'backspace' || name === 'return' || name === 'escape') handlers.onText({key: name});
-			else if (!key.ctrl && !key.meta && input && !/[\u0000-\u001f\u007f]/.test(input)) handlers.onText({text: input});
+		if (isEditing && current.onText) {
+			if (name === 'backspace' || name === 'return' || name === 'escape') current.onText({key: name});
+			else if (!key.ctrl && !key.meta && input && !/[\u0000-\u001f\u007f]/.test(input)) current.onText({text: input});
 			return;
 		}
 		// A held key or a busy moment can bring several keys in one chunk, which Ink passes as one string.
 		const names = name.length > 1 && name === input && ![...input].some(char => char < ' ') ? [...input] : [name];
 		for (const each of names) {
 			const command = commandFor(each);
-			if (command) handlers.onCommand(command);
+			if (command) latest.current.handlers.onCommand(command);
 		}
-	});
+	}, []);
+	useInput(onInput);
 }
