@@ -32,12 +32,21 @@ export function useKeymap(editing: boolean, handlers: KeymapHandlers): void {
 			else if (!key.ctrl && !key.meta && input && !/[\u0000-\u001f\u007f]/.test(input)) current.onText({text: input});
 			return;
 		}
-		// A held key or a busy moment can bring several keys in one chunk, which Ink passes as one string.
-		const names = name.length > 1 && name === input && ![...input].some(char => char < ' ') ? [...input] : [name];
+		// A held key, a paste or a busy moment can bring several keys in one chunk, which Ink
+		// passes as one string ("jjj\r"): take it apart unless it is an escape sequence.
+		const names = name.length > 1 && name === input && !input.includes('\u001b') ? [...input].map(chunkKeyName) : [name];
 		for (const each of names) {
 			const command = commandFor(each);
 			if (command) latest.current.handlers.onCommand(command);
 		}
 	}, []);
 	useInput(onInput);
+}
+
+/** One character of a multi-key chunk, named as keyName names it. */
+function chunkKeyName(char: string): string {
+	if (char === '\r' || char === '\n') return 'return';
+	if (char === '\t') return 'tab';
+	if (char === '\u007f' || char === '\b') return 'backspace';
+	return char;
 }

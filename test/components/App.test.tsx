@@ -46,6 +46,12 @@ test('keys that arrive in one chunk (a held key) each count', async () => {
 	expect(selected(terminal.frame())).toBe('line-5');
 });
 
+test('a chunk that mixes keys and Enter ("jjjj\\r", as tmux or a paste sends it) moves, then opens', async () => {
+	const {terminal} = await dashboard(40);
+	await terminal.press('jjjj\r');
+	expect(terminal.frame()).toMatch(/^line-5 · line 5/m);
+});
+
 test('PgDn / PgUp move a page and the view follows the selection', async () => {
 	const {terminal} = await dashboard(100);
 	await terminal.press(KEYS.pageDown);
