@@ -100,12 +100,22 @@ function endpointFrom(flags: RunFlags, notice: (line: string) => void): Endpoint
 	return {kind: 'api', apiKey: apiKey || 'no-key', baseURL};
 }
 
+/** The prompts of a file (or `-`); bad input becomes a usage error (exit 2, nothing sent). */
+async function readPrompts(file: string) {
+	const {readJobs, InputError} = await import('./core/input.js');
+	try {
+		return await readJobs(file, {stdin: process.stdin});
+	} catch (error) {
+		if (error instanceof InputError) throw new UsageError(error.detail);
+		throw error;
+	}
+}
+
 function defaultOut(input: string): string {
 	return input === '-' ? 'pacer-results.jsonl' : `${input}.results.jsonl`;
 }
 
 async function runCommand(input: string, flags: RunFlags): Promise<number> {
-	const {readJobs, InputError} = await import('./core/input.js');
 	const useTui = flags.tui && Boolean(process.stdout.isTTY) && !flags.json;
 	if (useTui) {
 		// React's development build is several times slower: load the production one.
@@ -126,13 +136,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	}
 	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
 
-	let jobs;
-	try {
-		jobs = await readJobs(input, {stdin: process.stdin});
-	} catch (error) {
-		if (error instanceof InputError) throw new UsageError(error.detail);
-		throw error;
-	}
+	const jobs = await readPrompts(input);
 
 	const {prepareRun} = await import('./runBatch.js');
 	const {formatEvent, formatSummary, exitCodeFor} = await import('./headless.js');
@@ -242,14 +246,7 @@ async function simCommand(flags: {port: number; profile: string; seed: number; r
 }
 
 async function countCommand(file: string, flags: {model: string; maxOutputTokens: number; maxInputTokens?: number; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number}): Promise<number> {
-	const {readJobs, InputError} = await import('./core/input.js');
-	let jobs;
-	try {
-		jobs = await readJobs(file, {stdin: process.stdin});
-	} catch (error) {
-		if (error instanceof InputError) throw new UsageError(error.detail);
-		throw error;
-	}
+	const jobs = await readPrompts(file);
 	const {countReport, formatCountReport} = await import('./core/count.js');
 	const report = countReport(jobs, {
 		model: flags.model,
