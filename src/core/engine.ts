@@ -121,7 +121,6 @@ interface Runtime {
 	lastError: ErrorInfo | null;
 	streamedTokens: number;
 	pendingText: string;
-	pendingTokens: number;
 	/** Set when the job's record has been written for its current round. */
 	recorded: boolean;
 }
@@ -207,7 +206,6 @@ export class Engine implements RunControls {
 				lastError: null,
 				streamedTokens: 0,
 				pendingText: '',
-				pendingTokens: 0,
 				recorded: false,
 			});
 			this.#order.push(spec.id);
@@ -500,10 +498,7 @@ export class Engine implements RunControls {
 	}
 
 	#onDelta(job: Runtime, text: string): void {
-		const tokens = (this.#options.countDeltaTokens ?? defaultDeltaTokens)(text);
 		job.pendingText += text;
-		job.pendingTokens += tokens;
-		job.streamedTokens += tokens;
 		this.#dirty.add(job);
 		this.#flushTimer ??= setTimeout(() => {
 			this.#flushTimer = null;
@@ -517,10 +512,12 @@ export class Engine implements RunControls {
 
 	#flushJob(job: Runtime): void {
 		if (!this.#dirty.delete(job)) return;
-		if (job.pendingText || job.pendingTokens) {
-			this.store.getState().appendOutput(job.spec.id, job.pendingText, job.pendingTokens);
+		if (job.pendingText) {
+			// Counted once per flush, not per SSE delta: tokenizing every delta was a hot path.
+			const tokens = (this.#options.countDeltaTokens ?? defaultDeltaTokens)(job.pendingText);
+			job.streamedTokens += tokens;
+			this.store.getState().appendOutput(job.spec.id, job.pendingText, tokens);
 			job.pendingText = '';
-			job.pendingTokens = 0;
 		}
 	}
 

@@ -1,0 +1,127 @@
+/** Each figure of `npm run bench`: one measurement, returning table rows. */
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {startSimulator} from '../../dist/index.js';
+import {lastJson, runNode} from './child.js';
+import {CLI} from './paths.js';
+import {measureRate, writePrompts} from './rate.js';
+import {notMeasured, row} from './table.js';
+
+const OVERHEAD_CHILD = new URL('./overhead-child.js', import.meta.url).pathname;
+const RSS_PRELOAD = new URL('./rss-preload.js', import.meta.url).pathname;
+
+/** Enough prompts that the run is still going when the window closes. */
+const promptsFor = (rpm, durationMs) => Math.ceil((rpm * durationMs) / 60_000 * 1.5) + 50;
+
+export async function fixedPacing({durationMs}) {
+	const limit = 600;
+	const r = await measureRate({sim: {rpm: limit, tpm: Infinity}, args: ['--rpm', String(limit)], durationMs, prompts: promptsFor(limit, durationMs)});
+	const note = `server 600 RPM smooth (1 s burst); pacer --rpm 600, default --concurrency; ${r.requests} requests in ${r.seconds.toFixed(0)} s`;
+	return [row('fixed --rpm 600: achieved/limit', r.rpm / limit, '>=', 0.97, {note}), row('fixed --rpm 600: 429s', r.rateLimited, '<=', 0, {digits: 0})];
+}
+
+export async function adaptive({durationMs, headers}) {
+	const limit = 600;
+	const r = await measureRate({sim: {rpm: limit, tpm: Infinity, rateLimitHeaders: headers}, args: [], durationMs, prompts: promptsFor(limit, durationMs)});
+	const label = headers ? 'adaptive' : 'adaptive, no headers';
+	const note = `server 600 RPM${headers ? '' : ' without x-ratelimit-* (429 + retry-after only)'}; pacer with no --rpm/--tpm; ${r.requests} requests, ${r.rateLimited} got 429`;
+	return [row(`${label}: achieved/limit`, r.rpm / limit, '>=', 0.95, {note}), row(`${label}: share of requests 429`, r.share429, '<=', 0.01, {digits: 4})];
+}
+
+export async function tokensBound({durationMs}) {
+	const rpm = 600;
+	const tpm = 30_000;
+	// A reply cap near the typical reply, so the TPM charged at admission (input + max_output)
+	// is close to what is billed: see the note.
+	const maxOutput = 32;
+	const r = await measureRate({
+		sim: {rpm, tpm},
+		args: ['--max-output-tokens', String(maxOutput)],
+		durationMs,
+		prompts: promptsFor(rpm, durationMs),
+	});
+	const note =
+		`server 600 RPM / 30k TPM, --max-output-tokens ${maxOutput}; billed tokens/min over the limit; ran at ${r.rpm.toFixed(0)} RPM. ` +
+		'With a cap far above the real replies, the admission charge (input + max_output) rather than pacing caps any client.';
+	return [row('tokens/min bound: achieved/limit', r.tpm / tpm, '>=', 0.95, {note}), row('tokens/min bound: share of requests 429', r.share429, '<=', 0.01, {digits: 4})];
+}
+
+export async function engineOverhead({count}) {
+	const concurrency = 64;
+	const sim = await startSimulator({profile: 'calm', seed: 3, rpm: Infinity, tpm: Infinity, latencyScale: 0});
+	try {
+		const side = async mode => {
+			const r = await runNode([OVERHEAD_CHILD, mode, sim.url, String(count), String(concurrency)]);
+			if (r.code !== 0) throw new Error(`${mode} failed: ${r.stderr.slice(-800)}`);
+			const out = lastJson(r.stdout);
+			if (out.ok !== count) throw new Error(`${mode}: ${out.ok} of ${count} succeeded`);
+			return out;
+		};
+		const bare = await side('bare');
+		const pacer = await side('pacer');
+		const ratio = bare.ms / pacer.ms;
+		const note = `${count} prompts, zero latency, concurrency ${concurrency}, no limits: pacer ${(count / pacer.ms * 1000).toFixed(0)}/s (runBatch, results to a file), bare SDK loop ${(count / bare.ms * 1000).toFixed(0)}/s; each in its own process, simulator in the bench's`;
+		return [row('engine overhead: pacer/bare throughput', ratio, '>=', 0.9, {note})];
+	} finally {
+		await sim.close();
+	}
+}
+
+export async function scaleHeadless({count}) {
+	const sim = await startSimulator({profile: 'calm', seed: 5, rpm: Infinity, tpm: Infinity, latencyScale: 0});
+	const dir = mkdtempSync(join(tmpdir(), 'pacer-scale-'));
+	try {
+		const file = writePrompts(dir, count);
+		const rssFile = join(dir, 'rss.json');
+		const r = await runNode(
+			['--import', RSS_PRELOAD, CLI, 'run', file, '--no-tui', '--json', '--concurrency', '64', '--out', join(dir, 'out.jsonl'), '--base-url', sim.url],
+			{env: {OPENAI_API_KEY: 'sk-bench-local', OPENAI_BASE_URL: '', PACER_BENCH_RSS_FILE: rssFile}},
+		);
+		if (r.code !== 0) throw new Error(`scale run exited ${r.code}: ${r.stderr.slice(-800)}`);
+		const {maxRssMb} = JSON.parse(readFileSync(rssFile, 'utf8'));
+		const note = `${count} prompts, pacer run --no-tui --concurrency 64 in a child process, ${(r.ms / 1000).toFixed(0)} s; peak RSS from process.resourceUsage().maxRSS at exit`;
+		return [row(`scale: ${count / 1000}k prompts headless, peak RSS`, maxRssMb, '<=', 300, {unit: ' MB', digits: 0, note})];
+	} finally {
+		await sim.close();
+		rmSync(dir, {recursive: true, force: true});
+	}
+}
+
+export async function startup({runs}) {
+	const times = [];
+	for (let i = 0; i < runs; i++) {
+		const r = await runNode([CLI, '--help']);
+		if (r.code !== 0) throw new Error(`--help exited ${r.code}`);
+		times.push(r.ms);
+	}
+	times.sort((a, b) => a - b);
+	const median = times[Math.floor(times.length / 2)];
+	return [row('start-up: pacer --help (median)', median, '<=', 250, {unit: ' ms', digits: 0, note: `median of ${runs}: ${times.map(t => t.toFixed(0)).join(', ')} ms`})];
+}
+
+/** Wall time of one batch against a profile's own limits and faults (seeded). */
+async function wallOf(profile, count) {
+	const sim = await startSimulator({profile, seed: 7});
+	const dir = mkdtempSync(join(tmpdir(), `pacer-${profile}-`));
+	try {
+		const file = writePrompts(dir, count);
+		const r = await runNode([CLI, 'run', file, '--no-tui', '--json', '--out', join(dir, 'out.jsonl'), '--base-url', sim.url], {
+			env: {OPENAI_API_KEY: 'sk-bench-local', OPENAI_BASE_URL: ''},
+		});
+		const summary = lastJson(r.stdout);
+		return {wallMs: summary.wallMs ?? summary.summary?.wallMs, summary, faults: sim.stats().faults};
+	} finally {
+		await sim.close();
+		rmSync(dir, {recursive: true, force: true});
+	}
+}
+
+export async function recovery({count}) {
+	const [calm, flaky] = await Promise.all([wallOf('calm', count), wallOf('flaky', count)]);
+	const faults = Object.values(flaky.faults).reduce((a, b) => a + b, 0);
+	const note = `${count} prompts, profiles' own limits (500 RPM), seed 7, default options: calm ${(calm.wallMs / 1000).toFixed(1)} s, flaky ${(flaky.wallMs / 1000).toFixed(1)} s with ${faults} faults injected`;
+	return [row('recovery: flaky wall / calm wall', flaky.wallMs / calm.wallMs, '<=', 1.15, {note})];
+}
+
+export {notMeasured};
