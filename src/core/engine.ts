@@ -219,7 +219,7 @@ export class Engine implements RunControls {
 		if (!this.#started) {
 			this.#started = true;
 			this.#startedAt = this.#clock.now();
-			this.store.getState().setRun({phase: 'running', startedAt: this.#startedAt});
+			this.store.getState().setRun({phase: this.#paused ? 'paused' : 'running', startedAt: this.#startedAt});
 			this.#rateTimer = setInterval(() => this.#refreshRate(), RATE_REFRESH_MS);
 			this.#rateTimer.unref?.();
 			for (const id of this.#order) this.#enqueue(this.#jobs.get(id)!, 0);

@@ -160,3 +160,17 @@ describe('engine against the simulator', () => {
 		for (const r of records.filter(r => r.status === 'failed')) expect(r.error!.kind).toBe('bad_request');
 	});
 });
+
+test('paused before it starts: the run says paused and sends nothing until resumed', async () => {
+	const {prepareRun} = await import('../../src/runBatch.js');
+	const run = await prepareRun(jobs(3), {endpoint: {kind: 'sim', profile: 'calm', seed: 1, options: {latencyScale: 0}}});
+	run.engine.pause();
+	const done = run.engine.run();
+	await new Promise(r => setTimeout(r, 100));
+	expect(run.store.getState().run.phase).toBe('paused');
+	expect(run.simulator!.stats().requests).toBe(0);
+	run.engine.resume();
+	await done;
+	expect(run.store.getState().counts.succeeded).toBe(3);
+	await run.finish();
+});
