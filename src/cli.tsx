@@ -4,10 +4,12 @@
  * process.argv and process.env. Heavy modules load inside the commands so that
  * `pacer --help` starts fast.
  */
-import {readFileSync} from 'node:fs';
+import {readFileSync, rmSync} from 'node:fs';
 import {Command, InvalidArgumentError, Option} from 'commander';
+import type {CastWriter} from './core/cast.js';
 import type {RunOptions, Endpoint, Style} from './runBatch.js';
-import type {SimProfileName} from './sim/index.js';
+import type {SimProfileName, SimulatorOptions} from './sim/index.js';
+import {NO_FAULTS} from './sim/profiles.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string}).version;
 const PROFILES: readonly SimProfileName[] = ['calm', 'flaky', 'storm', 'chaos'];
@@ -67,7 +69,24 @@ interface RunFlags {
 	apiKeyFile?: string;
 	sim?: string | boolean;
 	seed: number;
+	simLatencyScale?: number;
+	simRpm?: number;
+	simTpm?: number;
+	simFaults?: SimulatorOptions['faults'];
 	exitWhenDone?: boolean;
+}
+
+/** `rateLimit=0.2,badRequest=0.05` -> fault rates; names as in the simulator's profiles. */
+function faultRates(value: string, previous: SimulatorOptions['faults'] = {}): NonNullable<SimulatorOptions['faults']> {
+	const rates: Record<string, number> = {...previous};
+	for (const part of value.split(',').map(p => p.trim()).filter(Boolean)) {
+		const [name, rate, extra] = part.split('=');
+		if (!name || !(name in NO_FAULTS)) throw new InvalidArgumentError(`unknown fault "${name}" (choose ${Object.keys(NO_FAULTS).join(', ')})`);
+		const n = Number(rate);
+		if (extra !== undefined || rate === undefined || rate.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${name}: expected a rate between 0 and 1 (${name}=0.1)`);
+		rates[name] = n;
+	}
+	return rates;
 }
 
 function readKeyFile(file: string): string {
@@ -84,18 +103,21 @@ function readKeyFile(file: string): string {
 /** Decide where requests go: the simulator, or an API with a key from the environment. */
 function endpointFrom(flags: RunFlags, notice: (line: string) => void): Endpoint {
 	const profile = flags.sim === undefined || flags.sim === false ? undefined : flags.sim === true ? 'calm' : flags.sim;
+	const options: SimulatorOptions = {latencyScale: flags.simLatencyScale, rpm: flags.simRpm, tpm: flags.simTpm, faults: flags.simFaults};
 	if (profile !== undefined) {
 		if (!PROFILES.includes(profile as SimProfileName)) {
 			throw new UsageError(`--sim: unknown profile "${profile}" (choose ${PROFILES.join(', ')})`);
 		}
-		return {kind: 'sim', profile: profile as SimProfileName, seed: flags.seed};
+		return {kind: 'sim', profile: profile as SimProfileName, seed: flags.seed, options};
 	}
 	const baseURL = flags.baseUrl ?? process.env.OPENAI_BASE_URL;
 	const apiKey = flags.apiKeyFile ? readKeyFile(flags.apiKeyFile) : process.env.OPENAI_API_KEY;
 	if (!apiKey && !baseURL) {
 		notice('pacer: no OPENAI_API_KEY and no --base-url: using the built-in simulator (calm profile)');
-		return {kind: 'sim', profile: 'calm', seed: flags.seed};
+		return {kind: 'sim', profile: 'calm', seed: flags.seed, options};
 	}
+	const simFlag = flags.simLatencyScale != null ? '--sim-latency-scale' : flags.simRpm != null ? '--sim-rpm' : flags.simTpm != null ? '--sim-tpm' : flags.simFaults ? '--sim-faults' : null;
+	if (simFlag) throw new UsageError(`${simFlag} tunes the built-in simulator: add --sim`);
 	// Compatible local servers often need no key; the SDK still wants a string.
 	return {kind: 'api', apiKey: apiKey || 'no-key', baseURL};
 }
@@ -172,10 +194,16 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 					if (line) log(line);
 				},
 	};
+	const cast = flags.record ? await openRecording(flags.record, useTui, input, endpoint) : undefined;
 	let run;
 	try {
 		run = await prepareRun(jobs, options);
 	} catch (error) {
+		if (cast) {
+			// Nothing was drawn: leave no empty recording behind.
+			cast.close();
+			rmSync(cast.path, {force: true});
+		}
 		if (error instanceof ResultsFileError) throw new UsageError(error.message);
 		throw error;
 	}
@@ -185,7 +213,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 
 	if (useTui) {
 		const {runDashboard} = await dashboard!;
-		return runDashboard(run, {exitWhenDone: Boolean(flags.exitWhenDone), record: flags.record, colour: !process.env.NO_COLOR});
+		return runDashboard(run, {exitWhenDone: Boolean(flags.exitWhenDone), record: cast, colour: !process.env.NO_COLOR});
 	}
 
 	// Signals: the first stops dispatching and lets in-flight requests finish for a short
@@ -219,6 +247,26 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		log(formatSummary(summary, {outPath: run.outPath, alreadyDone: run.alreadyDone}));
 	}
 	return exitCode ?? exitCodeFor(summary);
+}
+
+/** `--record`: the asciicast is opened before the run starts, so a path that cannot be written is a usage error. */
+async function openRecording(file: string, useTui: boolean, input: string, endpoint: Endpoint): Promise<CastWriter | undefined> {
+	if (!useTui) {
+		process.stderr.write(`pacer: --record records the dashboard, which is off here (--no-tui, --json or not a terminal): ${file} not written\n`);
+		return undefined;
+	}
+	const {CastWriter} = await import('./core/cast.js');
+	try {
+		return new CastWriter(file, {
+			width: process.stdout.columns || 80,
+			height: process.stdout.rows || 24,
+			title: `pacer run ${input}${endpoint.kind === 'sim' ? ` (simulator ${endpoint.profile}, seed ${endpoint.seed})` : ''}`,
+			// Only what a player needs: the rest of the environment may hold secrets.
+			env: {TERM: process.env.TERM, SHELL: process.env.SHELL},
+		});
+	} catch (error) {
+		throw new UsageError(`--record: cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+	}
 }
 
 async function simCommand(flags: {port: number; profile: string; seed: number; rpm?: number; tpm?: number; latencyScale: number; noHeaders?: boolean; headers: boolean}): Promise<number> {
@@ -300,6 +348,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--api-key-file <file>', 'read the API key from this file instead of OPENAI_API_KEY')
 		.option('--sim [profile]', `use the built-in simulator: ${PROFILES.join(', ')} (default calm)`)
 		.option('--seed <n>', 'simulator seed', int(0), 1)
+		.option('--sim-latency-scale <x>', "multiply the simulator's latencies and seeded waits (0 = instant)", nonNegative)
+		.option('--sim-rpm <n>', 'requests per minute the simulator allows', positive)
+		.option('--sim-tpm <n>', 'tokens per minute the simulator allows', positive)
+		.option('--sim-faults <name=rate,...>', "override the profile's fault rates, e.g. rateLimit=0.2,badRequest=0.05", faultRates)
 		.action(async (input: string, flags: RunFlags) => setExit(await runCommand(input, flags)));
 
 	program

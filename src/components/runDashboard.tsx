@@ -4,6 +4,7 @@
  * terminal on every exit path.
  */
 import {render} from 'ink';
+import type {CastWriter} from '../core/cast.js';
 import {systemClock} from '../core/clock.js';
 import type {Clock} from '../core/types.js';
 import {formatSummary} from '../headless.js';
@@ -17,8 +18,11 @@ import {throttleStore} from './throttledStore.js';
 export interface DashboardOptions {
 	/** Leave as soon as the run ends instead of waiting for `q`. */
 	readonly exitWhenDone: boolean;
-	/** An asciicast path (issue 7): not written yet; the dashboard says so when it closes. */
-	readonly record?: string;
+	/**
+	 * Record everything the dashboard draws (and every resize) into this asciicast, from
+	 * the first frame to the last; closed on every exit path. @default undefined (none)
+	 */
+	readonly record?: CastWriter;
 	/** Time for countdowns and elapsed time. @default systemClock */
 	readonly clock?: Clock;
 	/** False for NO_COLOR: no colours, glyphs and inverse only. @default true */
@@ -72,6 +76,12 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 	process.on('uncaughtException', onFatal);
 	process.on('unhandledRejection', onFatal);
 
+	// Listening before anything is drawn, so the first frame is in it; the writer appends
+	// synchronously, so a crash still leaves a playable file.
+	const cast = options.record ?? null;
+	const stopRecording = cast ? recordInto(cast, screen, stdout) : () => {};
+	process.on('exit', stopRecording);
+
 	screen.enter();
 	const instance = render(
 		<ThemeContext.Provider value={themeFor(options.colour ?? true)}>
@@ -93,16 +103,24 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		session.start();
 		const code = await Promise.race([session.exited, crashed]);
 		const summary = await run.finish();
+		// Draw the run's last state before leaving (with --exit-when-done it may not be on
+		// screen yet): let React commit it, then unmount, which writes Ink's pending frame at
+		// once. A recording thus ends on the final screen.
+		view.flush();
+		await new Promise(resolve => setImmediate(resolve));
 		instance.unmount();
+		stopRecording();
 		screen.restore();
 		stdout.write(`${formatSummary(summary, {outPath: run.outPath, alreadyDone: run.alreadyDone})}\n`);
-		if (options.record) process.stderr.write(`pacer: --record is not implemented yet: ${options.record} was not written\n`);
+		if (cast) stdout.write(`pacer: recorded the dashboard to ${cast.path}\n`);
 		return code;
 	} catch (error) {
 		await run.engine.stop({abort: true, reason: 'the dashboard failed'}).catch(() => {});
 		await run.finish().catch(() => {});
 		throw error;
 	} finally {
+		stopRecording();
+		process.off('exit', stopRecording);
 		instance.unmount();
 		view.dispose();
 		screen.restore();
@@ -113,4 +131,21 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		process.off('uncaughtException', onFatal);
 		process.off('unhandledRejection', onFatal);
 	}
+}
+
+/**
+ * Tee every write Ink makes, and every resize, into `cast`. Returns the stop, which also
+ * closes the file; safe to call more than once.
+ */
+function recordInto(cast: CastWriter, screen: TerminalScreen, stdout: NodeJS.WriteStream): () => void {
+	// What Ink draws assumes a cleared screen with a hidden cursor, as `screen.enter()` leaves it.
+	cast.output('\x1b[H\x1b[2J\x1b[?25l');
+	const unsubscribe = screen.onOutput(data => cast.output(data));
+	const onResize = () => cast.resize(stdout.columns, stdout.rows);
+	stdout.on('resize', onResize);
+	return () => {
+		unsubscribe();
+		stdout.off('resize', onResize);
+		cast.close();
+	};
 }
