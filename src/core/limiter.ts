@@ -386,7 +386,7 @@ export class RateLimiter implements Limiter {
 			this.#cutProbe(now);
 		} else if (now - this.#lastCutAt >= CUT_INTERVAL_MS) {
 			// One cut per window: a burst of 429s from one overshoot is one signal, not twenty.
-			this.#cutFactor = Math.max(MIN_FACTOR, this.#factor(now) * (budgetLeft ? 0.9 : 0.75));
+			this.#cutFactor = Math.max(MIN_FACTOR, this.#factor(now) * (budgetLeft ? 0.95 : 0.75));
 			this.#lastCutAt = now;
 		}
 		this.#rebuild(now);

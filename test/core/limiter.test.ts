@@ -166,7 +166,7 @@ describe('RateLimiter', () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({clock});
 		limiter.observeRateLimit(500, {limitRequests: 600, remainingRequests: 580, resetRequestsMs: 2000});
-		expect(limiter.snapshot()).toMatchObject({rpmLimit: 540, heldUntil: null});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 570, heldUntil: null});
 	});
 
 	test('the rate comes back with time after a slow-down, not with a burst of successes', async () => {
