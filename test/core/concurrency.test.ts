@@ -1,0 +1,40 @@
+import {describe, expect, test} from 'vitest';
+import {AdaptiveConcurrency, MAX_CONCURRENCY} from '../../src/core/concurrency.js';
+
+const state = {now: 0, user: 4, current: 4, pacedRpm: null, inFlight: 4, queued: 100};
+
+function warmed(latencyMs: number, samples = 10): AdaptiveConcurrency {
+	const adaptive = new AdaptiveConcurrency();
+	for (let i = 0; i < samples; i++) adaptive.observeLatency(latencyMs);
+	return adaptive;
+}
+
+describe('AdaptiveConcurrency', () => {
+	test('with a rate to pace to, concurrency covers rate x latency with headroom, never below the user', () => {
+		const adaptive = warmed(500);
+		// 600 RPM = 10/s; 0.5 s each: 5 in flight, x1.5, +1.
+		expect(adaptive.target({...state, pacedRpm: 600})).toBe(9);
+		expect(adaptive.target({...state, user: 16, pacedRpm: 600})).toBe(16);
+		expect(adaptive.target({...state, pacedRpm: 60_000_000})).toBe(MAX_CONCURRENCY);
+	});
+
+	test('with no rate known it grows one slot a latency while every slot is busy and latency holds', () => {
+		const adaptive = warmed(500);
+		expect(adaptive.target({...state, now: 1000})).toBe(5);
+		// Not again within one latency.
+		expect(adaptive.target({...state, now: 1200, current: 5, inFlight: 5})).toBe(5);
+		expect(adaptive.target({...state, now: 1600, current: 5, inFlight: 5})).toBe(6);
+	});
+
+	test('it does not grow when slots wait on the limiter, the queue is empty, or latency rises', () => {
+		expect(warmed(500).target({...state, now: 1000, inFlight: 2})).toBe(4);
+		expect(warmed(500).target({...state, now: 1000, queued: 0})).toBe(4);
+		const slowing = warmed(500);
+		for (let i = 0; i < 20; i++) slowing.observeLatency(1000);
+		expect(slowing.target({...state, now: 1000})).toBe(4);
+	});
+
+	test('before any latency is known it keeps what it has', () => {
+		expect(new AdaptiveConcurrency().target({...state, pacedRpm: 600})).toBe(4);
+	});
+});
