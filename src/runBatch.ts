@@ -4,7 +4,7 @@
  */
 import {OpenAIModelClient, type ModelClient} from './core/client.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
-import {compactResults, lockResults, readResults, ResultsWriter} from './core/results.js';
+import {compactResults, lockResults, ResultsWriter, scanResults} from './core/results.js';
 import {countInputTokens, countText, fitInputToTokens} from './core/tokens.js';
 import {costUsd, priceFor, type Price} from './core/prices.js';
 import {registerSecret} from './core/secrets.js';
@@ -120,7 +120,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		release = lockResults(outPath);
 		try {
 			if (options.resume) {
-				const previous = readResults(outPath);
+				const previous = scanResults(outPath);
 				tornLine = previous.tornLine;
 				const before = specs.length;
 				specs = specs.filter(spec => previous.latest.get(spec.id)?.status !== 'succeeded');

@@ -103,38 +103,135 @@ export function readResults(filePath: string): ReadResults {
 	return {latest, lines, tornLine, badLines};
 }
 
+export interface RecordPlace {
+	readonly status: ResultRecord['status'];
+	/** Byte offset and length of the record's line (without its newline). */
+	readonly offset: number;
+	readonly length: number;
+}
+
+export interface ScannedResults {
+	/** Where the latest record of each id is, in the order ids first appear. */
+	readonly latest: Map<string, RecordPlace>;
+	readonly lines: number;
+	readonly tornLine: number | null;
+	readonly badLines: number[];
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Read a results file a chunk at a time, keeping only where each id's latest record is
+ * and its status: memory stays small however large the file (a 100,000-record file is
+ * about 100 MB of text). A missing file reads as empty.
+ */
+export function scanResults(filePath: string): ScannedResults {
+	const latest = new Map<string, RecordPlace>();
+	const badLines: number[] = [];
+	let fd: number;
+	try {
+		fd = fs.openSync(filePath, 'r');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {latest, lines: 0, tornLine: null, badLines};
+		throw new ResultsFileError(`${filePath}: cannot read results (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+	}
+	let lines = 0;
+	let lineNo = 0;
+	let lastBad: number | null = null;
+	let lastLineEnded = true;
+	const take = (bytes: Buffer, offset: number) => {
+		lineNo++;
+		const text = bytes.toString('utf8');
+		if (text.trim() === '') return;
+		let parsed: unknown;
+		try {
+			parsed = JSON.parse(text);
+		} catch {
+			parsed = undefined;
+		}
+		if (!isRecord(parsed)) {
+			if (lastBad != null) badLines.push(lastBad);
+			lastBad = lineNo;
+			return;
+		}
+		if (lastBad != null) {
+			badLines.push(lastBad);
+			lastBad = null;
+		}
+		lines++;
+		latest.delete(parsed.id);
+		latest.set(parsed.id, {status: parsed.status, offset, length: bytes.length});
+	};
+	try {
+		const buffer = Buffer.alloc(CHUNK);
+		let carry: Buffer = Buffer.alloc(0);
+		let carryOffset = 0;
+		let position = 0;
+		for (;;) {
+			const read = fs.readSync(fd, buffer, 0, CHUNK, position);
+			if (read === 0) break;
+			const data = carry.length > 0 ? Buffer.concat([carry, buffer.subarray(0, read)]) : buffer.subarray(0, read);
+			let start = 0;
+			for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
+				take(data.subarray(start, nl), carryOffset + start);
+				start = nl + 1;
+			}
+			carryOffset += start;
+			carry = Buffer.from(data.subarray(start));
+			position += read;
+		}
+		lastLineEnded = carry.length === 0;
+		if (!lastLineEnded) take(carry, carryOffset);
+	} finally {
+		fs.closeSync(fd);
+	}
+	// Only the very last line may be torn (a crash mid-append); anything else is damage.
+	const tornLine = lastBad != null && lineNo === lastBad ? lastBad : null;
+	if (lastBad != null && tornLine == null) badLines.push(lastBad);
+	return {latest, lines, tornLine, badLines};
+}
+
 /**
  * Rewrite the file with exactly one record per id (the latest), in `order`, atomically.
- * Ids in the file but not in `order` are kept after the others.
+ * Ids in the file but not in `order` are kept after the others. Streams: each record is
+ * copied by its byte range, never the whole file in memory.
  */
 export function compactResults(filePath: string, order: readonly string[]): number {
-	const {latest} = readResults(filePath);
+	const {latest} = scanResults(filePath);
 	const tmp = `${filePath}.${process.pid}.tmp`;
-	const fd = fs.openSync(tmp, 'w', 0o600);
+	const source = fs.openSync(filePath, 'r');
+	const target = fs.openSync(tmp, 'w', 0o600);
 	let count = 0;
 	try {
-		const seen = new Set<string>();
-		let chunk = '';
-		const emit = (record: ResultRecord) => {
-			chunk += `${JSON.stringify(record)}\n`;
-			count++;
-			if (chunk.length > 1 << 20) {
-				fs.writeSync(fd, chunk);
-				chunk = '';
-			}
+		let out = Buffer.alloc(CHUNK);
+		let used = 0;
+		const flush = () => {
+			fs.writeSync(target, out, 0, used);
+			used = 0;
 		};
+		const copy = (place: RecordPlace) => {
+			const need = place.length + 1;
+			if (used + need > out.length) flush();
+			if (need > out.length) out = Buffer.alloc(need);
+			fs.readSync(source, out, used, place.length, place.offset);
+			out[used + place.length] = 10;
+			used += need;
+			count++;
+		};
+		const seen = new Set<string>();
 		for (const id of order) {
-			const record = latest.get(id);
-			if (record) {
-				emit(record);
+			const place = latest.get(id);
+			if (place) {
+				copy(place);
 				seen.add(id);
 			}
 		}
-		for (const [id, record] of latest) if (!seen.has(id)) emit(record);
-		fs.writeSync(fd, chunk);
-		fs.fsyncSync(fd);
+		for (const [id, place] of latest) if (!seen.has(id)) copy(place);
+		flush();
+		fs.fsyncSync(target);
 	} finally {
-		fs.closeSync(fd);
+		fs.closeSync(source);
+		fs.closeSync(target);
 	}
 	fs.renameSync(tmp, filePath);
 	return count;

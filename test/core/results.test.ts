@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {compactResults, lockResults, readResults, ResultsFileError, ResultsWriter} from '../../src/core/results.js';
+import {compactResults, lockResults, readResults, ResultsFileError, ResultsWriter, scanResults} from '../../src/core/results.js';
 import type {ResultRecord} from '../../src/core/types.js';
 
 let dir: string;
@@ -82,5 +82,34 @@ describe('lock', () => {
 
 	test('an unwritable or missing folder is a clear error', () => {
 		expect(() => lockResults(path.join(dir, 'no', 'such', 'out.jsonl'))).toThrow(/does not exist or is not writable/);
+	});
+});
+
+describe('scanResults', () => {
+	test('finds the latest record of each id by byte range, across chunk boundaries, and the torn tail', () => {
+		const file = path.join(dir, 'big.jsonl');
+		const records = Array.from({length: 3000}, (_, i) => ({...record(`id${i % 1000}`, i < 2000 ? 'failed' : 'succeeded'), output: 'ü'.repeat(400 + (i % 7))}));
+		fs.writeFileSync(file, records.map(r => JSON.stringify(r)).join('\n') + '\n{"id":"torn","st');
+		const scan = scanResults(file);
+		expect(scan.lines).toBe(3000);
+		expect(scan.tornLine).toBe(3001);
+		expect(scan.latest.size).toBe(1000);
+		const fd = fs.openSync(file, 'r');
+		for (const [id, place] of scan.latest) {
+			const bytes = Buffer.alloc(place.length);
+			fs.readSync(fd, bytes, 0, place.length, place.offset);
+			const parsed = JSON.parse(bytes.toString('utf8')) as ResultRecord;
+			expect(parsed.id).toBe(id);
+			expect(parsed.status).toBe('succeeded');
+		}
+		fs.closeSync(fd);
+		expect(compactResults(file, Array.from({length: 1000}, (_, i) => `id${i}`))).toBe(1000);
+		expect(readResults(file).latest.get('id7')!.output).toBe('ü'.repeat(400 + (2007 % 7)));
+	});
+
+	test('a bad line in the middle is reported, not taken for a torn tail', () => {
+		const file = path.join(dir, 'mid.jsonl');
+		fs.writeFileSync(file, `${JSON.stringify(record('a'))}\nnot json\n${JSON.stringify(record('b'))}\n`);
+		expect(scanResults(file)).toMatchObject({lines: 2, tornLine: null, badLines: [2]});
 	});
 });
