@@ -187,6 +187,8 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		priceIn: flags.priceIn,
 		priceOut: flags.priceOut,
 		endpoint,
+		// Headless, the replies are in the results file; keeping 100,000 of them in memory too helps nobody.
+		retainOutput: useTui,
 		onEvent: useTui
 			? undefined
 			: event => {

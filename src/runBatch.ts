@@ -65,6 +65,8 @@ export interface RunOptions {
 	/** Use this client instead of the SDK one (tests of the engine alone). */
 	readonly client?: ModelClient;
 	readonly store?: RunStore;
+	/** Keep reply text in the store (for a dashboard); the results file has it either way. @default true */
+	readonly retainOutput?: boolean;
 	readonly onEvent?: (event: EngineEvent) => void;
 }
 
@@ -196,6 +198,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 			return p ? costUsd(usage, p) : null;
 		},
 		writer,
+		retainOutput: options.retainOutput,
 		store: options.store,
 		endpoint: endpointLabel,
 		onEvent: options.onEvent,

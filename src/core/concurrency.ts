@@ -3,8 +3,9 @@
  * that concurrency is not what holds a paced run back.
  *
  * - A rate is known (flags, headers, or learned from 429s): by Little's law a run at R
- *   requests/ms with latency W keeps R·W requests in flight; allow half as many again
- *   so latency swings do not make the queue, rather than the limit, bind.
+ *   requests/ms with latency W keeps R·W requests in flight; half as many again is the
+ *   ceiling, so latency swings do not make the queue, rather than the limit, bind. It is
+ *   approached by growing half again per latency period while latency holds.
  * - Nothing is known yet: grow one slot at a time while every slot is busy, jobs are
  *   waiting and latency stays near what it was at the start ("while latency allows").
  *   A server that queues our requests shows it in latency and the growth stops.
@@ -53,12 +54,26 @@ export class AdaptiveConcurrency {
 		const floor = clamp(state.user);
 		const latency = this.#latencyMs;
 		if (latency == null) return Math.max(floor, state.current);
+		const latencyAllows = this.#baselineMs != null && latency <= this.#baselineMs * LATENCY_ALLOWANCE;
 		if (state.pacedRpm != null) {
-			const needed = Math.ceil((state.pacedRpm / 60_000) * latency * HEADROOM) + 1;
-			return clamp(Math.max(floor, needed));
+			// Rate x latency is how many slots the rate could use: a ceiling to grow towards,
+			// never a jump. A server that allows 100M RPM does not make 1,024 sockets wise:
+			// growth goes by half again per latency period, only while latency holds, and
+			// backs off when it climbs (the client or the server is saturated).
+			const needed = clamp(Math.max(floor, Math.ceil((state.pacedRpm / 60_000) * latency * HEADROOM) + 1));
+			if (state.current > needed) return needed;
+			if (state.now - this.#lastGrowAt < latency) return Math.max(floor, state.current);
+			if (!latencyAllows && this.#baselineMs != null && state.current > floor) {
+				this.#lastGrowAt = state.now;
+				return Math.max(floor, Math.floor(state.current * 0.8));
+			}
+			if (state.current < needed && latencyAllows) {
+				this.#lastGrowAt = state.now;
+				return Math.max(floor, Math.min(needed, Math.max(state.current + 1, Math.ceil(state.current * 1.5))));
+			}
+			return Math.max(floor, state.current);
 		}
 		const saturated = state.queued > 0 && state.inFlight >= state.current;
-		const latencyAllows = this.#baselineMs != null && latency <= this.#baselineMs * LATENCY_ALLOWANCE;
 		if (saturated && latencyAllows && state.now - this.#lastGrowAt >= latency) {
 			this.#lastGrowAt = state.now;
 			return clamp(Math.max(floor, state.current + 1));

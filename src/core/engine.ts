@@ -74,6 +74,13 @@ export interface EngineOptions {
 	readonly countDeltaTokens?: (text: string) => number;
 	/** Cost in USD of a usage on a model; null when the price is unknown. @default unknown */
 	readonly costOf?: (usage: Usage, model: string) => number | null;
+	/**
+	 * Keep each reply's text in the store (the dashboard's detail pane shows it). A headless
+	 * run that writes a results file can turn it off: the text is on disk, and 100,000
+	 * replies would otherwise stay in memory.
+	 * @default true
+	 */
+	readonly retainOutput?: boolean;
 	/** Where results go; without it they are only in the store and the summary. */
 	readonly writer?: ResultsWriter;
 	readonly store?: RunStore;
@@ -121,6 +128,8 @@ interface Runtime {
 	lastError: ErrorInfo | null;
 	streamedTokens: number;
 	pendingText: string;
+	/** Has an entry waiting in the queue. */
+	inQueue: boolean;
 	/** Set when the job's record has been written for its current round. */
 	recorded: boolean;
 }
@@ -157,6 +166,8 @@ export class Engine implements RunControls {
 	readonly #adaptive = new AdaptiveConcurrency();
 	/** Attempts sent and not yet answered. */
 	#inFlight = 0;
+	/** Index in `#order` of the next job never yet put in the queue. */
+	#nextFresh = 0;
 
 	constructor(jobs: readonly JobSpec[], options: EngineOptions) {
 		this.#options = options;
@@ -206,6 +217,7 @@ export class Engine implements RunControls {
 				lastError: null,
 				streamedTokens: 0,
 				pendingText: '',
+				inQueue: false,
 				recorded: false,
 			});
 			this.#order.push(spec.id);
@@ -222,7 +234,7 @@ export class Engine implements RunControls {
 			this.store.getState().setRun({phase: this.#paused ? 'paused' : 'running', startedAt: this.#startedAt});
 			this.#rateTimer = setInterval(() => this.#refreshRate(), RATE_REFRESH_MS);
 			this.#rateTimer.unref?.();
-			for (const id of this.#order) this.#enqueue(this.#jobs.get(id)!, 0);
+			this.#feed();
 			if (!this.#paused) this.#queue.start();
 		}
 		await this.whenDone();
@@ -297,6 +309,7 @@ export class Engine implements RunControls {
 		this.#userConcurrency = value;
 		this.#queue.concurrency = value;
 		this.store.getState().setRate({concurrency: value});
+		if (this.#started) this.#feed();
 	}
 
 	get concurrency(): number {
@@ -376,10 +389,30 @@ export class Engine implements RunControls {
 	// ---- the life of a job ------------------------------------------------------------
 
 	#enqueue(job: Runtime, priority: number): void {
-		void this.#queue.add(() => this.#attempt(job), {priority}).catch(error => this.#unexpected(job, error));
+		// One queue entry a job at most: a job cancelled and retried before its entry ran
+		// must not get two attempts at once.
+		if (job.inQueue) return;
+		job.inQueue = true;
+		void this.#queue
+			.add(() => this.#attempt(job), {priority})
+			.catch(error => this.#unexpected(job, error))
+			.finally(() => this.#feed());
+	}
+
+	/**
+	 * Fresh jobs go into the queue a few at a time, not all 100,000 up front: the queue only
+	 * needs enough to keep every slot busy, and each entry costs memory.
+	 */
+	#feed(): void {
+		const want = Math.max(64, this.#queue.concurrency * 2);
+		while (this.#queue.size < want && this.#nextFresh < this.#order.length && !this.#stopping) {
+			const job = this.#jobs.get(this.#order[this.#nextFresh++]!)!;
+			if (job.status === 'queued' && job.attemptsTotal === 0) this.#enqueue(job, 0);
+		}
 	}
 
 	async #attempt(job: Runtime): Promise<void> {
+		job.inQueue = false;
 		if (job.status !== 'queued') return;
 		if (this.#stopping) {
 			this.#skipForStop(job);
@@ -516,7 +549,7 @@ export class Engine implements RunControls {
 			// Counted once per flush, not per SSE delta: tokenizing every delta was a hot path.
 			const tokens = (this.#options.countDeltaTokens ?? defaultDeltaTokens)(job.pendingText);
 			job.streamedTokens += tokens;
-			this.store.getState().appendOutput(job.spec.id, job.pendingText, tokens);
+			this.store.getState().appendOutput(job.spec.id, this.#options.retainOutput === false ? '' : job.pendingText, tokens);
 			job.pendingText = '';
 		}
 	}
@@ -537,7 +570,7 @@ export class Engine implements RunControls {
 		});
 		job.history.push({n: job.attemptsTotal, startedAt, endedAt, outcome: result.truncated ? 'truncated' : 'succeeded', error: null, waitMs: null});
 		this.store.getState().updateJob(job.spec.id, {
-			output: result.text,
+			output: this.#options.retainOutput === false ? '' : result.text,
 			tokensOut,
 			tokensIn: usage?.input_tokens ?? job.estimateIn,
 			usage,
@@ -722,6 +755,7 @@ export class Engine implements RunControls {
 		});
 		if (next === current) return;
 		this.#queue.concurrency = next;
+		this.#feed();
 		this.store.getState().setRate({concurrency: next});
 	}
 
