@@ -5,7 +5,7 @@
 import {OpenAIModelClient, type ModelClient} from './core/client.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
 import {compactResults, lockResults, ResultsWriter, scanResults} from './core/results.js';
-import {countInputTokens, countText, fitInputToTokens} from './core/tokens.js';
+import {countInputTokens, fitInputToTokens} from './core/tokens.js';
 import {costUsd, priceFor, type Price} from './core/prices.js';
 import {registerSecret} from './core/secrets.js';
 import type {ErrorInfo, JobSpec} from './core/types.js';
@@ -192,7 +192,8 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		budget: {tokens: options.budgetTokens, usd: options.budgetUsd},
 		precheck,
 		countInputTokens: (spec, m) => countInputTokens(spec, m),
-		countDeltaTokens: text => Math.max(1, countText(text, model)),
+		// The live count while a reply streams is an estimate (about 4 characters a token) that
+		// the API's usage replaces when the reply ends: tokenizing every flush was a hot path.
 		costOf: (usage, m) => {
 			const p = price(m);
 			return p ? costUsd(usage, p) : null;

@@ -124,10 +124,18 @@ export class OpenAIModelClient implements ModelClient {
 		if (parent?.aborted) throw parent.reason;
 		parent?.addEventListener('abort', onParentAbort, {once: true});
 		const wholeTimer = setTimeout(() => controller.abort(new AttemptTimeoutError('attempt', timeoutMs)), timeoutMs);
+		// One timer per attempt that looks at the time of the last event, rather than a
+		// clear and a set on every SSE event (a hot path at thousands of events a second).
 		let idleTimer: NodeJS.Timeout | undefined;
+		let lastEventAt = 0;
+		const checkIdle = () => {
+			const quietFor = performance.now() - lastEventAt;
+			if (quietFor >= idleTimeoutMs) controller.abort(new AttemptTimeoutError('idle', idleTimeoutMs));
+			else idleTimer = setTimeout(checkIdle, idleTimeoutMs - quietFor);
+		};
 		const touch = () => {
-			clearTimeout(idleTimer);
-			idleTimer = setTimeout(() => controller.abort(new AttemptTimeoutError('idle', idleTimeoutMs)), idleTimeoutMs);
+			lastEventAt = performance.now();
+			idleTimer ??= setTimeout(checkIdle, idleTimeoutMs);
 		};
 
 		let requestId: string | null = null;

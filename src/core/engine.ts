@@ -70,7 +70,7 @@ export interface EngineOptions {
 	readonly precheck?: (spec: JobSpec, inputTokens: number) => ErrorInfo | null;
 	/** Input tokens of a job as the API will count them (an estimate). @default chars / 4 */
 	readonly countInputTokens?: (spec: JobSpec, model: string) => number;
-	/** Tokens in a piece of streamed text, for the live count. @default 1 per delta or chars / 4 */
+	/** Tokens in a piece of streamed text, for the live count until usage replaces it. @default chars / 4 */
 	readonly countDeltaTokens?: (text: string) => number;
 	/** Cost in USD of a usage on a model; null when the price is unknown. @default unknown */
 	readonly costOf?: (usage: Usage, model: string) => number | null;
@@ -569,7 +569,7 @@ export class Engine implements RunControls {
 			...(cost != null ? {costUsd: cost} : usage ? {unpricedJobs: 1} : {}),
 		});
 		job.history.push({n: job.attemptsTotal, startedAt, endedAt, outcome: result.truncated ? 'truncated' : 'succeeded', error: null, waitMs: null});
-		this.store.getState().updateJob(job.spec.id, {
+		this.#finish(job, 'succeeded', null, {result, startedAt, endedAt}, {
 			output: this.#options.retainOutput === false ? '' : result.text,
 			tokensOut,
 			tokensIn: usage?.input_tokens ?? job.estimateIn,
@@ -580,7 +580,6 @@ export class Engine implements RunControls {
 			costUsd: cost,
 			history: [...job.history],
 		});
-		this.#finish(job, 'succeeded', null, {result, startedAt, endedAt});
 	}
 
 	#onFailure(job: Runtime, error: ErrorInfo, startedAt: number): void {
@@ -704,11 +703,13 @@ export class Engine implements RunControls {
 		status: FinalStatus,
 		error: ErrorInfo | null,
 		success?: {result: AttemptResult; startedAt: number; endedAt: number},
+		patch: Partial<Omit<JobView, 'id' | 'status'>> = {},
 	): void {
 		if (isFinal(job.status)) return;
 		const now = this.#clock.now();
 		job.controller = null;
-		this.#setStatus(job, status, {error, retryAt: null, finishedAt: now});
+		// One store update for the whole ending (a hot path at thousands of jobs a second).
+		this.#setStatus(job, status, {...patch, error, retryAt: null, finishedAt: now});
 		const view = this.store.getState().jobs.get(job.spec.id)!;
 		const record: ResultRecord = {
 			id: job.spec.id,
