@@ -11,8 +11,8 @@ import {printTable} from './lib/table.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const plan = quick
-	? {rateMs: 15_000, overhead: 4000, scale: 20_000, recovery: 120, startupRuns: 5}
-	: {rateMs: 60_000, overhead: 20_000, scale: 100_000, recovery: 400, startupRuns: 9};
+	? {rateMs: 15_000, overhead: 4000, scale: 20_000, recovery: 120, startupRuns: 5, chaos: 3000}
+	: {rateMs: 60_000, overhead: 20_000, scale: 100_000, recovery: 400, startupRuns: 9, chaos: 20_000};
 
 const started = Date.now();
 const log = message => process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
@@ -45,6 +45,8 @@ log(`engine overhead (${plan.overhead} prompts, each side)`);
 rows.push(...(await safely('engine overhead', '>= 0.9', () => figures.engineOverhead({count: plan.overhead}))));
 log(`scale (${plan.scale} prompts headless)`);
 rows.push(...(await safely('scale headless', '<= 300 MB', () => figures.scaleHeadless({count: plan.scale}))));
+log(`chaos soak (${plan.chaos} prompts)`);
+rows.push(...(await safely('chaos soak', '<= 0', () => figures.chaosSoak({count: plan.chaos}))));
 log('dashboard');
 rows.push(...(await dashboardFigures({count: plan.scale, log})));
 

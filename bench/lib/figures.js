@@ -2,7 +2,7 @@
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {startSimulator} from '../../dist/index.js';
+import {runBatch, startSimulator} from '../../dist/index.js';
 import {lastJson, runNode} from './child.js';
 import {CLI} from './paths.js';
 import {measureRate, writePrompts} from './rate.js';
@@ -85,8 +85,16 @@ export async function scaleHeadless({count}) {
 		);
 		if (r.code !== 0) throw new Error(`scale run exited ${r.code}: ${r.stderr.slice(-800)}`);
 		const {maxRssMb} = JSON.parse(readFileSync(rssFile, 'utf8'));
-		const note = `${count} prompts, pacer run --no-tui --concurrency 64 in a child process, ${(r.ms / 1000).toFixed(0)} s; peak RSS from process.resourceUsage().maxRSS at exit`;
-		return [row(`scale: ${count / 1000}k prompts headless, peak RSS`, maxRssMb, '<=', 300, {unit: ' MB', digits: 0, note})];
+		// The soak half: every prompt in the results file exactly once.
+		const ids = readFileSync(join(dir, 'out.jsonl'), 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line).id);
+		const unique = new Set(ids).size;
+		const lost = count - unique;
+		const duplicated = ids.length - unique;
+		const note = `${count} prompts, pacer run --no-tui --concurrency 64 in a child process, ${(r.ms / 1000).toFixed(0)} s; peak RSS from process.resourceUsage().maxRSS at exit; results file: ${lost} lost, ${duplicated} duplicated`;
+		return [
+			row(`scale: ${count / 1000}k prompts headless, peak RSS`, maxRssMb, '<=', 300, {unit: ' MB', digits: 0, note}),
+			row(`scale: ${count / 1000}k prompts headless, lost + duplicated`, lost + duplicated, '<=', 0, {digits: 0}),
+		];
 	} finally {
 		await sim.close();
 		rmSync(dir, {recursive: true, force: true});
@@ -130,3 +138,46 @@ export async function recovery({count}) {
 }
 
 export {notMeasured};
+
+/**
+ * Reliability under faults: the chaos profile (every transient fault, plus 2% of prompts
+ * permanently bad) at low latency. Nothing may be lost or duplicated, every transient
+ * fault must be retried to success and no permanent one retried.
+ */
+export async function chaosSoak({count}) {
+	// Limits far above the run's rate, so the headers show budget left, as a real server's would.
+	const sim = await startSimulator({profile: 'chaos', seed: 2026, latencyScale: 0.02, rpm: 10_000_000, tpm: 10_000_000_000});
+	const dir = mkdtempSync(join(tmpdir(), 'pacer-chaos-'));
+	try {
+		const out = join(dir, 'out.jsonl');
+		const jobs = Array.from({length: count}, (_, i) => ({id: `c${i}`, line: i + 1, input: `chaos prompt ${i}`, text: `chaos prompt ${i}`}));
+		const started = Date.now();
+		const {summary} = await runBatch(jobs, {
+			out,
+			concurrency: 64,
+			maxRetries: 10,
+			backoffBaseMs: 2,
+			backoffMaxMs: 20,
+			idleTimeoutMs: 250,
+			endpoint: {kind: 'api', apiKey: 'sk-bench-local', baseURL: sim.url},
+		});
+		const seconds = (Date.now() - started) / 1000;
+		const records = readFileSync(out, 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line));
+		const unique = new Set(records.map(r => r.id)).size;
+		const lost = count - unique;
+		const duplicated = records.length - unique;
+		const faults = sim.stats().faults;
+		const permanent = faults.badRequest;
+		const transient = Object.entries(faults).filter(([name]) => name !== 'badRequest').reduce((sum, [, n]) => sum + n, 0);
+		const wronglyFailed = records.filter(r => r.status !== 'succeeded' && r.error?.kind !== 'bad_request').length;
+		const retriedPermanent = records.filter(r => r.error?.kind === 'bad_request' && r.attempts > 1).length;
+		const note = `${count} prompts in ${seconds.toFixed(1)} s; ${transient} transient faults injected and ${summary.retries} retries; ${permanent} permanently bad prompts, failed without a retry; ${lost} lost, ${duplicated} duplicated`;
+		return [
+			row(`chaos soak (${count / 1000}k prompts): lost + duplicated`, lost + duplicated, '<=', 0, {digits: 0, note}),
+			row('chaos soak: transient faults not recovered, permanent ones retried', wronglyFailed + retriedPermanent, '<=', 0, {digits: 0}),
+		];
+	} finally {
+		await sim.close();
+		rmSync(dir, {recursive: true, force: true});
+	}
+}

@@ -609,7 +609,7 @@ export class Engine implements RunControls {
 			waitMs = retryDelay(job.attemptsThisRound - 1, error.retryAfterMs, this.#options.backoff);
 			const maxWait = this.#options.maxRetryWaitMs ?? 600_000;
 			if (job.waitedMs + waitMs > maxWait) {
-				failMessage = `${error.message} (the next retry would wait ${(waitMs / 1000).toFixed(1)}s, past --max-retry-wait ${(maxWait / 1000).toFixed(0)}s)`;
+				failMessage = `${error.message} (the next retry would wait ${(waitMs / 1000).toFixed(1)}s, past --max-retry-wait ${(maxWait / 1000).toFixed(maxWait < 10_000 ? 1 : 0)}s)`;
 				waitMs = null;
 			}
 		}

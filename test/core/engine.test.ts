@@ -206,3 +206,22 @@ test('100,000 jobs go through the engine in seconds (no O(n) work per job)', asy
 	// Whole engine, no network: well under 10 s even on a slow CI machine.
 	expect(performance.now() - start).toBeLessThan(10_000);
 });
+
+describe('--max-retry-wait', () => {
+	test('a retry that would wait past it fails the job, saying so, instead of waiting', async () => {
+		const events: EngineEvent[] = [];
+		const {summary, store} = await runBatch(jobs(1), {
+			maxRetries: 4,
+			backoffBaseMs: 400,
+			backoffMaxMs: 400,
+			maxRetryWaitMs: 100,
+			endpoint: {kind: 'sim', profile: 'calm', seed: 1, options: {latencyScale: 0, faults: {server500: 1}}},
+			onEvent: event => events.push(event),
+		});
+		expect(summary.failed).toBe(1);
+		const job = store.getState().jobs.get('p1')!;
+		expect(job.attempts).toBe(1);
+		expect(job.error!.message).toMatch(/the next retry would wait 0\.\ds, past --max-retry-wait 0\.1s/);
+		expect(events.filter(e => e.type === 'retry')).toHaveLength(0);
+	});
+});
