@@ -67,40 +67,25 @@ function isRecord(value: unknown): value is ResultRecord {
 	return typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.status === 'string';
 }
 
-/** Read a results file; a missing file reads as empty. A torn last line is skipped and reported. */
+/**
+ * Read a results file's latest record of each id (for tests and small files; large runs
+ * use `scanResults`). A missing file reads as empty; a torn last line is skipped and reported.
+ */
 export function readResults(filePath: string): ReadResults {
-	let text: string;
-	try {
-		text = fs.readFileSync(filePath, 'utf8');
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {latest: new Map(), lines: 0, tornLine: null, badLines: []};
-		throw new ResultsFileError(`${filePath}: cannot read results (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-	}
+	const scan = scanResults(filePath);
 	const latest = new Map<string, ResultRecord>();
-	const rows = text.split('\n');
-	// A file that ends in "\n" leaves one empty string at the end.
-	if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
-	let lines = 0;
-	let tornLine: number | null = null;
-	const badLines: number[] = [];
-	rows.forEach((row, index) => {
-		if (row.trim() === '') return;
-		let parsed: unknown;
-		try {
-			parsed = JSON.parse(row);
-		} catch {
-			parsed = undefined;
+	if (scan.latest.size === 0) return {...scan, latest};
+	const fd = fs.openSync(filePath, 'r');
+	try {
+		for (const [id, place] of scan.latest) {
+			const bytes = Buffer.alloc(place.length);
+			fs.readSync(fd, bytes, 0, place.length, place.offset);
+			latest.set(id, JSON.parse(bytes.toString('utf8')) as ResultRecord);
 		}
-		if (!isRecord(parsed)) {
-			if (index === rows.length - 1) tornLine = index + 1;
-			else badLines.push(index + 1);
-			return;
-		}
-		lines++;
-		latest.delete(parsed.id);
-		latest.set(parsed.id, parsed);
-	});
-	return {latest, lines, tornLine, badLines};
+	} finally {
+		fs.closeSync(fd);
+	}
+	return {...scan, latest};
 }
 
 export interface RecordPlace {

@@ -61,15 +61,18 @@ describe('pacer run --no-tui', () => {
 	});
 });
 
+/** Fake keys are built at run time so nothing key-shaped is committed. */
+const RIGHT_KEY = ['sk', 'the-right-one-0000000000000000'].join('-');
+
 describe('secrets', () => {
 	let sim: Simulator;
 	beforeAll(async () => {
-		sim = await startSimulator({latencyScale: 0, apiKey: 'sk-the-right-one-0000000000000000'});
+		sim = await startSimulator({latencyScale: 0, apiKey: RIGHT_KEY});
 	});
 	afterAll(() => sim.close());
 
 	test('a refused key stops the run, and the key appears nowhere', async () => {
-		const key = 'sk-proj-SECRETsecretSECRETsecret1234';
+		const key = ['sk', 'proj', 'SECRETsecretSECRETsecret1234'].join('-');
 		const file = path.join(dir, 'k.txt');
 		fs.writeFileSync(file, 'a\nb\nc\n');
 		const out = path.join(dir, 'k.jsonl');
@@ -85,7 +88,7 @@ describe('secrets', () => {
 
 	test('--api-key-file reads the key from a file', async () => {
 		const keyFile = path.join(dir, 'key');
-		fs.writeFileSync(keyFile, 'sk-the-right-one-0000000000000000\n');
+		fs.writeFileSync(keyFile, `${RIGHT_KEY}\n`);
 		const file = path.join(dir, 'kf.txt');
 		fs.writeFileSync(file, 'a\n');
 		const result = await runCli(['run', file, '--no-tui', '--base-url', sim.url, '--api-key-file', keyFile]);

