@@ -5,7 +5,8 @@
  * - A rate is known (flags, headers, or learned from 429s): by Little's law a run at R
  *   requests/ms with latency W keeps R·W requests in flight; half as many again is the
  *   ceiling, so latency swings do not make the queue, rather than the limit, bind. It is
- *   approached by growing half again per latency period while latency holds.
+ *   approached by doubling per latency period while latency holds, and left when latency
+ *   shows saturation.
  * - Nothing is known yet: grow one slot at a time while every slot is busy, jobs are
  *   waiting and latency stays near what it was at the start ("while latency allows").
  *   A server that queues our requests shows it in latency and the growth stops.
@@ -31,6 +32,10 @@ const HEADROOM = 1.5;
 /** Growth without a known rate stops once latency passes this multiple of its start. */
 const LATENCY_ALLOWANCE = 1.25;
 const MIN_SAMPLES = 8;
+/** With a rate known: growth continues while latency is within this multiple of its baseline... */
+const RATED_GROWTH_ALLOWANCE = 3;
+/** ...and slots are given back past this one. */
+const SATURATED = 4;
 
 export class AdaptiveConcurrency {
 	#latencyMs: number | null = null;
@@ -57,19 +62,20 @@ export class AdaptiveConcurrency {
 		const latencyAllows = this.#baselineMs != null && latency <= this.#baselineMs * LATENCY_ALLOWANCE;
 		if (state.pacedRpm != null) {
 			// Rate x latency is how many slots the rate could use: a ceiling to grow towards,
-			// never a jump. A server that allows 100M RPM does not make 1,024 sockets wise:
-			// growth goes by half again per latency period, only while latency holds, and
-			// backs off when it climbs (the client or the server is saturated).
+			// never a jump (a server that allows 100M RPM does not make 1,024 sockets wise).
+			// Growth doubles per latency period while latency stays within a few times its
+			// baseline (replies of different lengths vary that much on their own) and backs
+			// off past that, where the client or the server is saturated.
 			const needed = clamp(Math.max(floor, Math.ceil((state.pacedRpm / 60_000) * latency * HEADROOM) + 1));
 			if (state.current > needed) return needed;
-			if (state.now - this.#lastGrowAt < latency) return Math.max(floor, state.current);
-			if (!latencyAllows && this.#baselineMs != null && state.current > floor) {
+			if (state.now - this.#lastGrowAt < latency || this.#baselineMs == null) return Math.max(floor, state.current);
+			if (latency > this.#baselineMs * SATURATED && state.current > floor) {
 				this.#lastGrowAt = state.now;
 				return Math.max(floor, Math.floor(state.current * 0.8));
 			}
-			if (state.current < needed && latencyAllows) {
+			if (state.current < needed && latency <= this.#baselineMs * RATED_GROWTH_ALLOWANCE) {
 				this.#lastGrowAt = state.now;
-				return Math.max(floor, Math.min(needed, Math.max(state.current + 1, Math.ceil(state.current * 1.5))));
+				return Math.max(floor, Math.min(needed, state.current * 2));
 			}
 			return Math.max(floor, state.current);
 		}
