@@ -6,6 +6,7 @@
 import {render} from 'ink';
 import type {CastWriter} from '../core/cast.js';
 import {systemClock} from '../core/clock.js';
+import {redactSecrets} from '../core/secrets.js';
 import type {Clock} from '../core/types.js';
 import {formatSummary} from '../headless.js';
 import type {PreparedRun} from '../runBatch.js';
@@ -66,15 +67,19 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		} catch {
 			// Best effort: the records written so far are on disk already.
 		}
-		process.stderr.write(`pacer: unexpected error in the dashboard (a bug in pacer): ${String((error as Error)?.stack ?? error)}\n`);
+		process.stderr.write(`pacer: unexpected error in the dashboard (a bug in pacer): ${redactSecrets(String((error as Error)?.stack ?? error))}\n`);
 		process.exit(EXIT_UNEXPECTED);
 	};
-	process.on('SIGINT', onSigint);
-	process.on('SIGTERM', onSigterm);
-	process.on('SIGHUP', onSighup);
-	process.on('exit', restore);
-	process.on('uncaughtException', onFatal);
-	process.on('unhandledRejection', onFatal);
+	// Every way out restores the terminal; the same table subscribes and unsubscribes.
+	const handlers: Array<[string, (...args: any[]) => void]> = [
+		['SIGINT', onSigint],
+		['SIGTERM', onSigterm],
+		['SIGHUP', onSighup],
+		['exit', restore],
+		['uncaughtException', onFatal],
+		['unhandledRejection', onFatal],
+	];
+	for (const [event, handler] of handlers) process.on(event, handler);
 
 	// Listening before anything is drawn, so the first frame is in it; the writer appends
 	// synchronously, so a crash still leaves a playable file.
@@ -124,12 +129,7 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		instance.unmount();
 		view.dispose();
 		screen.restore();
-		process.off('SIGINT', onSigint);
-		process.off('SIGTERM', onSigterm);
-		process.off('SIGHUP', onSighup);
-		process.off('exit', restore);
-		process.off('uncaughtException', onFatal);
-		process.off('unhandledRejection', onFatal);
+		for (const [event, handler] of handlers) process.off(event, handler);
 	}
 }
 
