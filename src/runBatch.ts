@@ -2,6 +2,7 @@
  * Wiring a run: input jobs + options -> results file, simulator (when asked), client,
  * engine. The CLI and the library both go through here; nothing here reads argv or env.
  */
+import {rmSync} from 'node:fs';
 import {OpenAIModelClient, type ModelClient} from './core/client.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
 import {compactResults, lockResults, ResultsWriter, scanResults} from './core/results.js';
@@ -131,8 +132,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 				if (tornLine != null || previous.badLines.length > 0) compactResults(outPath, order);
 			} else {
 				// A new run replaces an old results file rather than mixing with it.
-				const fs = await import('node:fs');
-				fs.rmSync(outPath, {force: true});
+				rmSync(outPath, {force: true});
 			}
 			writer = new ResultsWriter(outPath);
 		} catch (error) {

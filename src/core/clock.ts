@@ -70,9 +70,4 @@ export class ManualClock implements Clock {
 		}
 		this.#now = target;
 	}
-
-	/** How many sleepers are waiting. */
-	get pending(): number {
-		return this.#sleepers.length;
-	}
 }

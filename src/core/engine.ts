@@ -130,8 +130,6 @@ interface Runtime {
 	pendingText: string;
 	/** Has an entry waiting in the queue. */
 	inQueue: boolean;
-	/** Set when the job's record has been written for its current round. */
-	recorded: boolean;
 }
 
 const DELTA_FLUSH_MS = 50;
@@ -218,7 +216,6 @@ export class Engine implements RunControls {
 				streamedTokens: 0,
 				pendingText: '',
 				inQueue: false,
-				recorded: false,
 			});
 			this.#order.push(spec.id);
 		}
@@ -274,7 +271,6 @@ export class Engine implements RunControls {
 		if (this.#stopping) return false;
 		job.attemptsThisRound = 0;
 		job.waitedMs = 0;
-		job.recorded = false;
 		this.#setStatus(job, 'queued', {error: null, retryAt: null, finishedAt: null});
 		this.#unfinished++;
 		this.store.getState().setRun({phase: this.#paused ? 'paused' : 'running', finishedAt: null});
@@ -728,7 +724,6 @@ export class Engine implements RunControls {
 			...(view.inputTruncated ? {input_truncated: true} : {}),
 		};
 		this.#options.writer?.append(record);
-		job.recorded = true;
 		this.#options.onEvent?.({type: 'finished', record, at: now});
 		this.#unfinished--;
 		if (this.#unfinished === 0) this.#onAllDone();

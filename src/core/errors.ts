@@ -76,10 +76,6 @@ export function stopsRun(info: Pick<ErrorInfo, 'kind' | 'code'>): boolean {
 	return info.kind === 'quota' || info.kind === 'auth' || (info.kind === 'not_found' && info.code === 'model_not_found');
 }
 
-export function isRetryableKind(kind: ErrorKind): boolean {
-	return RETRYABLE[kind];
-}
-
 interface ErrorBody {
 	message?: unknown;
 	type?: unknown;

@@ -15,7 +15,6 @@ export class ResultsFileError extends Error {
 export class ResultsWriter {
 	readonly path: string;
 	#fd: number | null;
-	#written = 0;
 
 	constructor(filePath: string) {
 		this.path = filePath;
@@ -31,11 +30,6 @@ export class ResultsWriter {
 		if (this.#fd === null) throw new ResultsFileError(`${this.path}: writer is closed`);
 		const line = `${JSON.stringify(record)}\n`;
 		fs.writeSync(this.#fd, line);
-		this.#written++;
-	}
-
-	get written(): number {
-		return this.#written;
 	}
 
 	/** Push everything to the disk itself and close. Safe to call twice. */

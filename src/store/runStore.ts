@@ -234,8 +234,3 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 		},
 	}));
 }
-
-/** Jobs that have not ended yet. */
-export function unfinishedCount(counts: StatusCounts): number {
-	return counts.queued + counts.running + counts.waiting;
-}

@@ -3,16 +3,14 @@ import {App} from '../../src/components/App.js';
 import {DashboardSession} from '../../src/components/session.js';
 import {systemClock} from '../../src/core/clock.js';
 import type {PreparedRun} from '../../src/runBatch.js';
-import {KEYS, prompts, renderTerminal, simRun, waitUntil, type SimRunOptions, type Terminal} from '../helpers/terminal.js';
+import {KEYS, prompts, renderTerminal, simRun, stopSimRuns, waitUntil, type SimRunOptions, type Terminal} from '../helpers/terminal.js';
 
 let run: PreparedRun | null = null;
 let terminal: Terminal | null = null;
 afterEach(async () => {
 	terminal?.unmount();
-	await run?.engine.stop({abort: true});
-	await run?.finish();
-	run = null;
 	terminal = null;
+	await stopSimRuns();
 });
 
 /** The App on a fixed-size terminal over a real engine and the simulator, wired to a real session. */

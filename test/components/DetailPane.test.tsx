@@ -2,14 +2,10 @@ import {render} from 'ink-testing-library';
 import {afterEach, expect, test} from 'vitest';
 import {attemptLine, DetailPane, errorLine} from '../../src/components/DetailPane.js';
 import type {PreparedRun} from '../../src/runBatch.js';
-import {prompts, simRun, stripAnsi, waitUntil} from '../helpers/terminal.js';
+import {prompts, simRun, stopSimRuns, stripAnsi, waitUntil} from '../helpers/terminal.js';
 
 let run: PreparedRun | null = null;
-afterEach(async () => {
-	await run?.engine.stop({abort: true});
-	await run?.finish();
-	run = null;
-});
+afterEach(stopSimRuns);
 
 test('a failed job: the full prompt, the error kind/status/code/message and every attempt', async () => {
 	const long = 'Summarise this long prompt that wraps onto more than one line of the pane because it goes on and on';

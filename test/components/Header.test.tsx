@@ -2,14 +2,10 @@ import {render} from 'ink-testing-library';
 import {afterEach, expect, test} from 'vitest';
 import {Header} from '../../src/components/Header.js';
 import type {PreparedRun} from '../../src/runBatch.js';
-import {prompts, simRun, stripAnsi, waitUntil} from '../helpers/terminal.js';
+import {prompts, simRun, stopSimRuns, stripAnsi, waitUntil} from '../helpers/terminal.js';
 
 let run: PreparedRun | null = null;
-afterEach(async () => {
-	await run?.engine.stop({abort: true});
-	await run?.finish();
-	run = null;
-});
+afterEach(stopSimRuns);
 
 test('names pacer, the model and the simulator endpoint, and the run state', async () => {
 	run = await simRun(prompts(3), {profile: 'flaky', seed: 7, model: 'gpt-5.4-mini'});

@@ -4,14 +4,10 @@ import {JobRow, statusText} from '../../src/components/JobRow.js';
 import {JobTable} from '../../src/components/JobTable.js';
 import {tableColumns} from '../../src/components/layout.js';
 import type {PreparedRun} from '../../src/runBatch.js';
-import {prompts, simRun, stripAnsi, waitUntil} from '../helpers/terminal.js';
+import {prompts, simRun, stopSimRuns, stripAnsi, waitUntil} from '../helpers/terminal.js';
 
 let run: PreparedRun | null = null;
-afterEach(async () => {
-	await run?.engine.stop({abort: true});
-	await run?.finish();
-	run = null;
-});
+afterEach(stopSimRuns);
 
 const columns = tableColumns(100, {line: 100, id: 8});
 

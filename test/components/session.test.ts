@@ -1,14 +1,10 @@
 import {afterEach, expect, test} from 'vitest';
 import {DashboardSession} from '../../src/components/session.js';
 import type {PreparedRun} from '../../src/runBatch.js';
-import {prompts, simRun, waitUntil} from '../helpers/terminal.js';
+import {prompts, simRun, stopSimRuns, waitUntil} from '../helpers/terminal.js';
 
 let run: PreparedRun | null = null;
-afterEach(async () => {
-	await run?.engine.stop({abort: true});
-	await run?.finish();
-	run = null;
-});
+afterEach(stopSimRuns);
 
 test('with exitWhenDone the session ends with the run: 0 when every prompt succeeded', async () => {
 	run = await simRun(prompts(4));

@@ -154,8 +154,25 @@ export interface SimRunOptions extends Omit<RunOptions, 'endpoint'> {
 	readonly sim?: Omit<SimulatorOptions, 'profile' | 'seed' | 'latencyScale' | 'port'>;
 }
 
-/** A run of the real engine against the simulator on loopback; results kept in memory unless `out` is given. */
-export function simRun(jobs: readonly JobSpec[], options: SimRunOptions = {}): Promise<PreparedRun> {
+const liveRuns = new Set<PreparedRun>();
+
+/**
+ * A run of the real engine against the simulator on loopback; results kept in memory unless
+ * `out` is given. `stopSimRuns` (in an afterEach) stops and closes every run made here.
+ */
+export async function simRun(jobs: readonly JobSpec[], options: SimRunOptions = {}): Promise<PreparedRun> {
 	const {profile = 'calm', seed = 1, latencyScale = 0.05, sim, ...rest} = options;
-	return prepareRun(jobs, {out: null, ...rest, endpoint: {kind: 'sim', profile, seed, options: {...sim, latencyScale}}});
+	const run = await prepareRun(jobs, {out: null, ...rest, endpoint: {kind: 'sim', profile, seed, options: {...sim, latencyScale}}});
+	liveRuns.add(run);
+	return run;
+}
+
+/** Abort and close every run `simRun` made: in-flight requests, the simulator, the results file. */
+export async function stopSimRuns(): Promise<void> {
+	const runs = [...liveRuns];
+	liveRuns.clear();
+	for (const run of runs) {
+		await run.engine.stop({abort: true});
+		await run.finish();
+	}
 }
