@@ -6,6 +6,7 @@
 import OpenAI from 'openai';
 import {AttemptTimeoutError, StreamFailedError} from './errors.js';
 import {parseRateLimitHeaders} from './headers.js';
+import {IdleWatch} from './idleWatch.js';
 import type {RateLimitHeaders, Usage} from './types.js';
 
 export interface AttemptRequest {
@@ -124,19 +125,8 @@ export class OpenAIModelClient implements ModelClient {
 		if (parent?.aborted) throw parent.reason;
 		parent?.addEventListener('abort', onParentAbort, {once: true});
 		const wholeTimer = setTimeout(() => controller.abort(new AttemptTimeoutError('attempt', timeoutMs)), timeoutMs);
-		// One timer per attempt that looks at the time of the last event, rather than a
-		// clear and a set on every SSE event (a hot path at thousands of events a second).
-		let idleTimer: NodeJS.Timeout | undefined;
-		let lastEventAt = 0;
-		const checkIdle = () => {
-			const quietFor = performance.now() - lastEventAt;
-			if (quietFor >= idleTimeoutMs) controller.abort(new AttemptTimeoutError('idle', idleTimeoutMs));
-			else idleTimer = setTimeout(checkIdle, idleTimeoutMs - quietFor);
-		};
-		const touch = () => {
-			lastEventAt = performance.now();
-			idleTimer ??= setTimeout(checkIdle, idleTimeoutMs);
-		};
+		const idle = new IdleWatch(idleTimeoutMs, () => controller.abort(new AttemptTimeoutError('idle', idleTimeoutMs)));
+		const touch = () => idle.touch();
 
 		let requestId: string | null = null;
 		try {
@@ -201,7 +191,7 @@ export class OpenAIModelClient implements ModelClient {
 			throw error;
 		} finally {
 			clearTimeout(wholeTimer);
-			clearTimeout(idleTimer);
+			idle.stop();
 			parent?.removeEventListener('abort', onParentAbort);
 		}
 	}

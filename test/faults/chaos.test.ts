@@ -26,7 +26,7 @@ afterAll(async () => {
 	fs.rmSync(dir, {recursive: true, force: true});
 });
 
-test(`chaos: ${N} prompts, nothing lost, nothing duplicated, transient faults retried and permanent ones not`, {timeout: 60_000}, async () => {
+test(`chaos: ${N} prompts, nothing lost, nothing duplicated, transient faults retried and permanent ones not`, {timeout: 180_000}, async () => {
 	const jobs: JobSpec[] = Array.from({length: N}, (_, i) => ({id: `c${i}`, line: i + 1, input: `chaos prompt ${i}`, text: `chaos prompt ${i}`}));
 	const out = path.join(dir, 'chaos.jsonl');
 	const {summary} = await runBatch(jobs, {
