@@ -77,6 +77,7 @@ export function Meters({view, width}: MetersProps) {
 				{sep}
 				<Text color={theme.muted}>concurrency </Text>
 				{rate.concurrency}
+				<Text color={theme.muted}> {rate.concurrencyMode}</Text>
 			</Text>
 		</Box>
 	);
