@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 /** The meters' line (not a notice that names the concurrency too). */
-const meters = (what: string) => new RegExp(`retries \\d+ · concurrency ${what}\\b`);
+const meters = (what: string) => new RegExp(`tpm [^·]+ · concurrency ${what} · 429s`);
 
 async function dashboard(options: SimRunOptions) {
 	// Slow replies, so the run is still going while the keys are pressed.
