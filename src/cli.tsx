@@ -27,6 +27,15 @@ function int(min: number) {
 	};
 }
 
+/** `--concurrency`: a whole number of requests, or `auto`. */
+function concurrency(value: string): number | 'auto' {
+	const text = value.trim();
+	if (text.toLowerCase() === 'auto') return 'auto';
+	const n = Number(text);
+	if (!/^\d+$/.test(text) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1 (a ceiling on requests in flight) or auto');
+	return n;
+}
+
 function positive(value: string): number {
 	const n = Number(value);
 	if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
@@ -46,7 +55,8 @@ interface RunFlags {
 	instructions?: string;
 	instructionsFile?: string;
 	style?: Style;
-	concurrency: number;
+	concurrency: number | 'auto';
+	maxConcurrency: number;
 	rpm?: number;
 	tpm?: number;
 	maxRetries: number;
@@ -172,6 +182,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		instructions,
 		style: flags.style,
 		concurrency: flags.concurrency,
+		maxConcurrency: flags.maxConcurrency,
 		rpm: flags.rpm,
 		tpm: flags.tpm,
 		maxRetries: flags.maxRetries,
@@ -326,7 +337,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--instructions <text>', "sent as the API's instructions field")
 		.option('--instructions-file <file>', 'instructions read from a file')
 		.addOption(new Option('--style <style>', 'output length: adds a length instruction and cap').choices(['short', 'medium', 'long']))
-		.option('--concurrency <n>', 'requests in flight at once', int(1), 4)
+		.option('--concurrency <n|auto>', 'ceiling on requests in flight (sent, not yet answered; retries included), never exceeded; auto adapts between 1 and --max-concurrency while latency allows', concurrency, 'auto')
+		.option('--max-concurrency <n>', 'the most requests in flight --concurrency auto may reach', int(1), 64)
 		.option('--rpm <n>', 'client-side cap on requests per minute', positive)
 		.option('--tpm <n>', 'client-side cap on tokens per minute', positive)
 		.option('--max-retries <n>', 'retries after the first attempt', int(0), 4)

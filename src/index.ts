@@ -21,9 +21,9 @@ export {startSimulator} from './sim/index.js';
 export type {Simulator, SimulatorOptions, SimProfileName} from './sim/index.js';
 export {createRunStore} from './store/runStore.js';
 export type {RunStore, RunState, JobView} from './store/runStore.js';
-export type {ErrorInfo, ErrorKind, JobSpec, ResultRecord, Usage, Clock} from './core/types.js';
+export type {ConcurrencyMode, ErrorInfo, ErrorKind, JobSpec, ResultRecord, Usage, Clock} from './core/types.js';
 
-export interface GenerateOptions extends Omit<RunOptions, 'out' | 'resume' | 'concurrency'> {
+export interface GenerateOptions extends Omit<RunOptions, 'out' | 'resume' | 'concurrency' | 'maxConcurrency'> {
 	/** Id of the record. @default 'prompt' */
 	readonly id?: string;
 }
@@ -37,6 +37,7 @@ export async function generate(prompt: string, options: GenerateOptions = {}): P
 	const id = options.id ?? 'prompt';
 	await runBatch([{id, line: 1, input: prompt, text: prompt}], {
 		...options,
+		// One prompt: one request in flight at a time, its retries included.
 		concurrency: 1,
 		out: null,
 		onEvent: event => {

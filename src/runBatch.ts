@@ -37,8 +37,15 @@ export interface RunOptions {
 	readonly maxOutputTokens?: number;
 	readonly instructions?: string;
 	readonly style?: Style;
-	/** @default 4 */
-	readonly concurrency?: number;
+	/**
+	 * Requests in flight (sent and not yet answered, retries included). A number N is a
+	 * hard ceiling, never passed; `'auto'` starts at 4 and adapts between 1 and
+	 * `maxConcurrency` while latency allows.
+	 * @default 'auto'
+	 */
+	readonly concurrency?: number | 'auto';
+	/** The most requests in flight `concurrency: 'auto'` may reach. @default 64 */
+	readonly maxConcurrency?: number;
 	readonly rpm?: number;
 	readonly tpm?: number;
 	/** @default 4 */
@@ -182,6 +189,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		maxOutputTokens,
 		instructions,
 		concurrency: options.concurrency,
+		maxConcurrency: options.maxConcurrency,
 		rpm: options.rpm,
 		tpm: options.tpm,
 		maxRetries: options.maxRetries,

@@ -32,7 +32,7 @@ const SOURCE: Record<NonNullable<RateFigures['limitSource']>, string> = {
 	'flags+headers': ' (caps + learned)',
 };
 
-/** Tokens, cost and budget; the request and token rates against their limits; 429s and retries. */
+/** Tokens, cost and budget; the request and token rates against their limits and the concurrency in force; 429s and retries. */
 export function Meters({view, width}: MetersProps) {
 	const theme = useTheme();
 	const totals = useRunView(view, state => state.totals);
@@ -70,13 +70,15 @@ export function Meters({view, width}: MetersProps) {
 					{rate.limitSource ? SOURCE[rate.limitSource] : ''}
 				</Text>
 				{sep}
+				{/* Pacing together, before the counts: at 80 columns the line's tail is what gets cut. */}
+				<Text color={theme.muted}>concurrency </Text>
+				{rate.concurrency}
+				<Text color={theme.muted}> {rate.concurrencyMode}</Text>
+				{sep}
 				<Text color={totals.rateLimited > 0 ? theme.warning : theme.muted}>429s {formatInt(totals.rateLimited)}</Text>
 				{sep}
 				<Text color={theme.muted}>retries </Text>
 				{formatInt(totals.retries)}
-				{sep}
-				<Text color={theme.muted}>concurrency </Text>
-				{rate.concurrency}
 			</Text>
 		</Box>
 	);

@@ -20,6 +20,7 @@ export type Command =
 	| 'pause'
 	| 'concurrencyUp'
 	| 'concurrencyDown'
+	| 'concurrencyAuto'
 	| 'filter'
 	| 'statusFilter'
 	| 'help'
@@ -57,8 +58,9 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{command: 'cancel', keys: ['c'], label: 'c', description: 'cancel; a request is aborted', group: 'Jobs', hint: {keys: 'c', text: 'cancel', in: ['table', 'detail'], rank: 5}},
 	{command: 'retryAllFailed', keys: ['R'], label: 'R', description: 'retry every failed job', group: 'Jobs', hint: {keys: 'R', text: 'retry failed', in: ['table', 'done'], rank: 9}},
 	{command: 'pause', keys: ['p'], label: 'p', description: 'pause / resume sending', group: 'Run', hint: {keys: 'p', text: 'pause', in: ['table'], rank: 6}},
-	{command: 'concurrencyUp', keys: ['+', '='], label: '+', description: 'one more request in flight', group: 'Run', hint: {keys: '+-', text: 'concurrency', in: ['table'], rank: 10}},
-	{command: 'concurrencyDown', keys: ['-', '_'], label: '-', description: 'one fewer request in flight', group: 'Run'},
+	{command: 'concurrencyUp', keys: ['+', '='], label: '+', description: 'one more in flight (fixed)', group: 'Run', hint: {keys: '+-', text: 'concurrency', in: ['table'], rank: 10}},
+	{command: 'concurrencyDown', keys: ['-', '_'], label: '-', description: 'one fewer in flight (fixed)', group: 'Run'},
+	{command: 'concurrencyAuto', keys: ['a'], label: 'a', description: 'concurrency back to auto', group: 'Run'},
 	{command: 'filter', keys: ['/'], label: '/', description: 'filter by id or prompt text', group: 'View', hint: {keys: '/', text: 'filter', in: ['table', 'done'], rank: 7}},
 	{command: 'statusFilter', keys: ['f'], label: 'f', description: 'cycle the status filter', group: 'View', hint: {keys: 'f', text: 'status', in: ['table', 'done'], rank: 8}},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', group: 'View', hint: {keys: '?', text: 'help', in: ['table', 'detail', 'help', 'done'], rank: 1}},

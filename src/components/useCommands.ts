@@ -83,11 +83,16 @@ export function runCommand(command: Command, ctx: CommandContext): void {
 			break;
 		case 'concurrencyUp':
 		case 'concurrencyDown': {
+			// From the value in force, auto's included: the key fixes it there, one step on.
 			const next = Math.max(1, run.rate.concurrency + (command === 'concurrencyUp' ? 1 : -1));
 			controls.setConcurrency(next);
-			notify(`concurrency ${next}`);
+			notify(`concurrency ${next} fixed: at most ${next} in flight (a: back to auto)`);
 			break;
 		}
+		case 'concurrencyAuto':
+			controls.setConcurrency('auto');
+			notify(`concurrency auto: adapts between 1 and ${run.rate.maxConcurrency}`);
+			break;
 		case 'quit':
 			ctx.onQuitStep(ctx.onQuit());
 			break;

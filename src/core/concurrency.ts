@@ -1,21 +1,24 @@
 /**
- * How many requests may be in flight: never fewer than the user asked for, and enough
- * that concurrency is not what holds a paced run back.
+ * `--concurrency auto`: how many requests may be in flight, between 1 and a ceiling of
+ * its own (`--max-concurrency`). It starts at AUTO_START, small enough for any server,
+ * and moves from there:
  *
  * - A rate is known (flags, headers, or learned from 429s): by Little's law a run at R
  *   requests/ms with latency W keeps R·W requests in flight; half as many again is the
- *   ceiling, so latency swings do not make the queue, rather than the limit, bind. It is
- *   approached by doubling per latency period while latency holds, and left when latency
- *   shows saturation.
- * - Nothing is known yet: grow one slot at a time while every slot is busy, jobs are
- *   waiting and latency stays near what it was at the start ("while latency allows").
- *   A server that queues our requests shows it in latency and the growth stops.
+ *   target, so latency swings do not make the queue, rather than the limit, bind. It is
+ *   approached by doubling per latency period while latency holds.
+ * - Nothing is known: grow one slot per latency period while every slot is busy, jobs are
+ *   waiting and latency stays near its best ("while latency allows"). A server that
+ *   queues our requests shows it in latency and the growth stops.
+ * - Either way, latency far past its best is saturation (of the server or of this
+ *   process): slots are given back, a fifth at a time.
+ *
+ * A fixed `--concurrency N` never comes here: the engine holds N as it is.
  */
 
 export interface ConcurrencyState {
 	readonly now: number;
-	/** `--concurrency` or the dashboard's +/-: the floor. */
-	readonly user: number;
+	/** The concurrency in force. */
 	readonly current: number;
 	/** Requests/min the limiter paces to, null when nothing bounds the rate. */
 	readonly pacedRpm: number | null;
@@ -25,23 +28,47 @@ export interface ConcurrencyState {
 	readonly queued: number;
 }
 
-/** The most requests in flight pacer ever allows itself. */
-export const MAX_CONCURRENCY = 1024;
-/** Slots beyond rate × latency, as a share of it. */
+export interface AdaptiveConcurrencyOptions {
+	/** The most requests in flight it ever allows (`--max-concurrency`). @default 64 */
+	readonly max?: number;
+}
+
+/** `--max-concurrency` when none is given. */
+export const DEFAULT_MAX_CONCURRENCY = 64;
+/** Where `auto` starts: a few requests that no server minds, grown from as latency shows room. */
+export const AUTO_START = 4;
+/** Slots beyond rate × latency, as a share of it: a slot also waits for the limiter. */
 const HEADROOM = 1.5;
-/** Growth without a known rate stops once latency passes this multiple of its start. */
+/** Growth without a known rate stops once latency passes this multiple of its best. */
 const LATENCY_ALLOWANCE = 1.25;
 const MIN_SAMPLES = 8;
-/** With a rate known: growth continues while latency is within this multiple of its baseline... */
+/**
+ * With a rate known, growth goes on while latency is within this multiple of its best:
+ * replies of different lengths vary that much on their own.
+ */
 const RATED_GROWTH_ALLOWANCE = 3;
-/** ...and slots are given back past this one. */
+/** Past this multiple of its best, latency means saturation and slots are given back. */
 const SATURATED = 4;
+/** What a back-off keeps of the slots. */
+const BACK_OFF = 0.8;
 
 export class AdaptiveConcurrency {
+	readonly max: number;
 	#latencyMs: number | null = null;
 	#baselineMs: number | null = null;
 	#samples = 0;
-	#lastGrowAt = -Infinity;
+	#lastChangeAt = -Infinity;
+
+	constructor(options: AdaptiveConcurrencyOptions = {}) {
+		const max = options.max ?? DEFAULT_MAX_CONCURRENCY;
+		if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxConcurrency must be a whole number >= 1, got ${String(max)}`);
+		this.max = max;
+	}
+
+	/** The concurrency an auto run starts at. */
+	get start(): number {
+		return Math.min(AUTO_START, this.max);
+	}
 
 	/** A successful attempt's latency, ms. */
 	observeLatency(ms: number): void {
@@ -54,40 +81,33 @@ export class AdaptiveConcurrency {
 		return this.#latencyMs;
 	}
 
-	/** The concurrency to run at now. */
+	/** The concurrency to run at now, between 1 and `max`. */
 	target(state: ConcurrencyState): number {
-		const floor = clamp(state.user);
+		const current = this.#bound(state.current);
 		const latency = this.#latencyMs;
-		if (latency == null) return Math.max(floor, state.current);
-		const latencyAllows = this.#baselineMs != null && latency <= this.#baselineMs * LATENCY_ALLOWANCE;
-		if (state.pacedRpm != null) {
-			// Rate x latency is how many slots the rate could use: a ceiling to grow towards,
-			// never a jump (a server that allows 100M RPM does not make 1,024 sockets wise).
-			// Growth doubles per latency period while latency stays within a few times its
-			// baseline (replies of different lengths vary that much on their own) and backs
-			// off past that, where the client or the server is saturated.
-			const needed = clamp(Math.max(floor, Math.ceil((state.pacedRpm / 60_000) * latency * HEADROOM) + 1));
-			if (state.current > needed) return needed;
-			if (state.now - this.#lastGrowAt < latency || this.#baselineMs == null) return Math.max(floor, state.current);
-			if (latency > this.#baselineMs * SATURATED && state.current > floor) {
-				this.#lastGrowAt = state.now;
-				return Math.max(floor, Math.floor(state.current * 0.8));
-			}
-			if (state.current < needed && latency <= this.#baselineMs * RATED_GROWTH_ALLOWANCE) {
-				this.#lastGrowAt = state.now;
-				return Math.max(floor, Math.min(needed, state.current * 2));
-			}
-			return Math.max(floor, state.current);
+		if (latency == null) return current;
+		// Rate x latency is how many slots the rate could use: a target to grow towards, never
+		// a jump (a server that allows 100M RPM does not make `max` sockets wise at once).
+		const needed = state.pacedRpm == null ? null : this.#bound(Math.ceil((state.pacedRpm / 60_000) * latency * HEADROOM) + 1);
+		if (needed != null && current > needed) return needed;
+		const baseline = this.#baselineMs;
+		if (baseline == null || state.now - this.#lastChangeAt < latency) return current;
+		if (latency > baseline * SATURATED && current > 1) return this.#change(state.now, Math.floor(current * BACK_OFF));
+		if (needed != null) {
+			const grow = current < needed && latency <= baseline * RATED_GROWTH_ALLOWANCE;
+			return grow ? this.#change(state.now, Math.min(needed, current * 2)) : current;
 		}
-		const saturated = state.queued > 0 && state.inFlight >= state.current;
-		if (saturated && latencyAllows && state.now - this.#lastGrowAt >= latency) {
-			this.#lastGrowAt = state.now;
-			return clamp(Math.max(floor, state.current + 1));
-		}
-		return Math.max(floor, state.current);
+		const everySlotBusy = state.queued > 0 && state.inFlight >= current;
+		if (everySlotBusy && latency <= baseline * LATENCY_ALLOWANCE) return this.#change(state.now, current + 1);
+		return current;
 	}
-}
 
-function clamp(n: number): number {
-	return Math.max(1, Math.min(MAX_CONCURRENCY, Math.round(n)));
+	#change(now: number, next: number): number {
+		this.#lastChangeAt = now;
+		return this.#bound(next);
+	}
+
+	#bound(n: number): number {
+		return Math.max(1, Math.min(this.max, Math.round(n)));
+	}
 }

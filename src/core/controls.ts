@@ -12,8 +12,11 @@ export interface RunControls {
 	/** Stop starting new attempts; in-flight requests go on. */
 	pause(): void;
 	resume(): void;
-	/** Change how many requests may be in flight (>= 1). */
-	setConcurrency(n: number): void;
+	/**
+	 * A whole number >= 1: a fixed ceiling on requests in flight from now on (requests
+	 * already sent are not cut short). `'auto'`: let the engine adapt it again.
+	 */
+	setConcurrency(n: number | 'auto'): void;
 	/**
 	 * Stop the run: dispatch nothing more. With `abort: false` in-flight requests finish;
 	 * with `abort: true` they are aborted and end `cancelled`. Jobs never started end

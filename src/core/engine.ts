@@ -18,6 +18,7 @@ import {
 	isFinal,
 	type AttemptInfo,
 	type Clock,
+	type ConcurrencyMode,
 	type ErrorInfo,
 	type ErrorKind,
 	type FinalStatus,
@@ -43,11 +44,16 @@ export interface EngineOptions {
 	/** Sent as the API's `instructions` for jobs that carry none. */
 	readonly instructions?: string;
 	/**
-	 * Requests in flight at once, at least. While pacing to a rate the engine raises it to
-	 * rate × latency (with headroom) so concurrency never binds before the limit; with no
-	 * rate known it grows while latency allows. @default 4
+	 * Requests in flight (sent and not yet answered, retries included). A number N is a
+	 * ceiling the engine never passes and never changes on its own. `'auto'` starts at 4 and
+	 * adapts between 1 and `maxConcurrency`: towards rate × latency while pacing to a rate,
+	 * growing while latency allows when no rate is known, backing off when latency shows
+	 * saturation.
+	 * @default 'auto'
 	 */
-	readonly concurrency?: number;
+	readonly concurrency?: number | 'auto';
+	/** The most requests in flight `concurrency: 'auto'` may reach. @default 64 */
+	readonly maxConcurrency?: number;
 	/** Client-side caps; without them pacing is learned from headers. */
 	readonly rpm?: number;
 	readonly tpm?: number;
@@ -159,9 +165,9 @@ export class Engine implements RunControls {
 	#flushTimer: NodeJS.Timeout | null = null;
 	#rateTimer: NodeJS.Timeout | null = null;
 	#closed = false;
-	/** What the user asked for: the floor under the adaptive concurrency. */
-	#userConcurrency: number;
-	readonly #adaptive = new AdaptiveConcurrency();
+	/** 'fixed': the queue's concurrency is the user's ceiling and nothing else changes it. */
+	#concurrencyMode: ConcurrencyMode;
+	readonly #adaptive: AdaptiveConcurrency;
 	/** Attempts sent and not yet answered. */
 	#inFlight = 0;
 	/** Index in `#order` of the next job never yet put in the queue. */
@@ -172,8 +178,11 @@ export class Engine implements RunControls {
 		this.#client = options.client;
 		this.#clock = options.clock ?? systemClock;
 		this.#maxRetries = options.maxRetries ?? 4;
-		const concurrency = Math.max(1, options.concurrency ?? 4);
-		this.#userConcurrency = concurrency;
+		this.#adaptive = new AdaptiveConcurrency({max: options.maxConcurrency});
+		const asked = options.concurrency ?? 'auto';
+		if (asked !== 'auto') checkCeiling(asked);
+		this.#concurrencyMode = asked === 'auto' ? 'auto' : 'fixed';
+		const concurrency = asked === 'auto' ? this.#adaptive.start : asked;
 		this.#limiter = options.limiter ?? new RateLimiter({rpm: options.rpm, tpm: options.tpm, clock: this.#clock});
 		this.#queue = new PQueue({concurrency, autoStart: false});
 		this.#budget = new Budget(options.budget ?? {});
@@ -184,7 +193,7 @@ export class Engine implements RunControls {
 				run: {phase: 'idle', model, endpoint: options.endpoint ?? '', startedAt: null, finishedAt: null, stopReason: null},
 			});
 		this.store.getState().setRun({model, endpoint: options.endpoint ?? this.store.getState().run.endpoint});
-		this.store.getState().setRate({concurrency});
+		this.store.getState().setRate({concurrency, concurrencyMode: this.#concurrencyMode, maxConcurrency: this.#adaptive.max});
 		this.store.getState().setBudget({tokens: options.budget?.tokens ?? null, usd: options.budget?.usd ?? null});
 
 		const count = options.countInputTokens ?? ((spec: JobSpec) => Math.ceil(spec.text.length / 4) + 8);
@@ -300,16 +309,23 @@ export class Engine implements RunControls {
 		if (this.#unfinished > 0) this.store.getState().setRun({phase: 'running'});
 	}
 
-	setConcurrency(n: number): void {
-		const value = Math.max(1, Math.min(1024, Math.round(n)));
-		this.#userConcurrency = value;
+	setConcurrency(n: number | 'auto'): void {
+		if (n !== 'auto') checkCeiling(n);
+		this.#concurrencyMode = n === 'auto' ? 'auto' : 'fixed';
+		// Back to auto from where the run is now (within auto's bounds), not from the start.
+		const value = n === 'auto' ? Math.max(1, Math.min(this.#adaptive.max, this.#queue.concurrency)) : n;
 		this.#queue.concurrency = value;
-		this.store.getState().setRate({concurrency: value});
+		this.store.getState().setRate({concurrency: value, concurrencyMode: this.#concurrencyMode});
 		if (this.#started) this.#feed();
 	}
 
+	/** Requests that may be in flight now. */
 	get concurrency(): number {
 		return this.#queue.concurrency;
+	}
+
+	get concurrencyMode(): ConcurrencyMode {
+		return this.#concurrencyMode;
 	}
 
 	async stop(options: {abort?: boolean; reason?: string; kind?: ErrorKind} = {}): Promise<void> {
@@ -468,7 +484,10 @@ export class Engine implements RunControls {
 			if (job.status === 'queued') this.#finish(job, 'cancelled', classifyError(error));
 			return;
 		}
-		if (job.status !== 'queued' || this.#stopping || this.#paused) {
+		// A ceiling lowered (by a key, or by auto backing off) while this task waited for the
+		// limiter: p-queue only holds back tasks not yet started, so this one must not send.
+		const overCeiling = this.#inFlight >= this.#queue.concurrency;
+		if (job.status !== 'queued' || this.#stopping || this.#paused || overCeiling) {
 			permit.settle(0);
 			if (reservation) this.#budget.settle(reservation, 0, 0);
 			if (job.status === 'queued' && this.#stopping) this.#skipForStop(job);
@@ -739,11 +758,10 @@ export class Engine implements RunControls {
 	}
 
 	#adaptConcurrency(pacedRpm: number | null): void {
-		if (this.#closed || this.#stopping) return;
+		if (this.#closed || this.#stopping || this.#concurrencyMode === 'fixed') return;
 		const current = this.#queue.concurrency;
 		const next = this.#adaptive.target({
 			now: this.#clock.now(),
-			user: this.#userConcurrency,
 			current,
 			pacedRpm,
 			inFlight: this.#inFlight,
@@ -769,6 +787,11 @@ export class Engine implements RunControls {
 			this.store.getState().setBudget({spentTokens: this.#budget.spentTokens, spentUsd: this.#budget.spentUsd});
 		}
 	}
+}
+
+/** A fixed ceiling: a whole number of requests, at least one. */
+function checkCeiling(n: number): void {
+	if (!Number.isInteger(n) || n < 1) throw new RangeError(`concurrency must be a whole number >= 1 or 'auto', got ${String(n)}`);
 }
 
 /** What to tell a person when an error stops the whole run. */

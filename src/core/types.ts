@@ -16,6 +16,9 @@ export function isFinal(status: JobStatus): status is FinalStatus {
 	return status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'skipped';
 }
 
+/** Who sets the concurrency: `auto` adapts it, `fixed` is a ceiling the user set. */
+export type ConcurrencyMode = 'auto' | 'fixed';
+
 /** DESIGN.md's error table. */
 export type ErrorKind =
 	| 'rate_limit'

@@ -7,7 +7,7 @@
  * `addJobs`, and every counter is kept incrementally. No action does O(n) work.
  */
 import {createStore, type StoreApi} from 'zustand/vanilla';
-import type {AttemptInfo, ErrorInfo, JobSpec, JobStatus, Usage} from '../core/types.js';
+import type {AttemptInfo, ConcurrencyMode, ErrorInfo, JobSpec, JobStatus, Usage} from '../core/types.js';
 
 export interface JobView {
 	readonly id: string;
@@ -72,7 +72,11 @@ export interface RateFigures {
 	readonly tpmLimit: number | null;
 	/** Where the limits came from. */
 	readonly limitSource: 'flags' | 'headers' | 'flags+headers' | null;
+	/** Requests that may be in flight now: a ceiling the user fixed, or where auto has it. */
 	readonly concurrency: number;
+	readonly concurrencyMode: ConcurrencyMode;
+	/** How far auto may go (`--max-concurrency`). */
+	readonly maxConcurrency: number;
 }
 
 export interface BudgetFigures {
@@ -175,7 +179,7 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 		version: 0,
 		counts: emptyCounts(),
 		totals: emptyTotals,
-		rate: {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, concurrency: 4, ...init.rate},
+		rate: {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, concurrency: 4, concurrencyMode: 'auto', maxConcurrency: 64, ...init.rate},
 		budget: {tokens: null, usd: null, spentTokens: 0, spentUsd: 0, ...init.budget},
 		run: {phase: 'idle', model: '', endpoint: '', startedAt: null, finishedAt: null, stopReason: null, ...init.run},
 

@@ -14,7 +14,7 @@ test('tokens, cost, rates against the learned limits, 429s, retries and concurre
 	expect(rates).toMatch(/rpm \d+\/\d+ · tpm [\d.k]+\/[\d.k]+ \(learned\)/);
 	expect(rates).toContain(`429s ${totals.rateLimited}`);
 	expect(rates).toContain(`retries ${totals.retries}`);
-	expect(rates).toContain('concurrency 3');
+	expect(rates).toContain('concurrency 3 fixed');
 	await run.finish();
 });
 

@@ -9,7 +9,7 @@ test('every key of issue 3 is bound, each to one command', () => {
 	const expected: Record<string, string> = {
 		up: 'up', k: 'up', down: 'down', j: 'down', pageup: 'pageUp', pagedown: 'pageDown',
 		g: 'top', home: 'top', G: 'bottom', end: 'bottom', return: 'open', escape: 'close',
-		r: 'retry', c: 'cancel', R: 'retryAllFailed', p: 'pause', '+': 'concurrencyUp', '-': 'concurrencyDown',
+		r: 'retry', c: 'cancel', R: 'retryAllFailed', p: 'pause', '+': 'concurrencyUp', '-': 'concurrencyDown', a: 'concurrencyAuto',
 		'/': 'filter', f: 'statusFilter', '?': 'help', q: 'quit', 'ctrl+c': 'interrupt',
 	};
 	for (const [key, command] of Object.entries(expected)) expect(commandFor(key), key).toBe(command);
