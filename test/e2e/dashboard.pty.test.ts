@@ -62,11 +62,14 @@ function start(args: string[], size = {cols: 80, rows: 24}): Session & {dispose(
 		row: pattern => screen().split('\n').find(line => pattern.test(line)),
 		async waitFor(expected, timeoutMs = 10_000) {
 			// xterm parses writes asynchronously: read the screen only after it caught up.
-			const found = await waitUntil(() => {
-				const text = screen();
-				return typeof expected === 'string' ? text.includes(expected) : expected.test(text);
-			}, timeoutMs, 25);
-			if (!found) throw new Error(`the screen never showed ${String(expected)}:\n${screen()}`);
+			await waitUntil(
+				() => {
+					const text = screen();
+					return typeof expected === 'string' ? text.includes(expected) : expected.test(text);
+				},
+				`the screen to show ${String(expected)}`,
+				{timeoutMs, everyMs: 25, seen: () => screen()},
+			);
 		},
 		async press(...keys) {
 			for (const key of keys) {
