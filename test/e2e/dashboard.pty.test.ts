@@ -35,16 +35,18 @@ afterEach(() => {
 	session?.dispose();
 	session = null;
 	if (dir) rmSync(dir, {recursive: true, force: true});
+	dir = '';
 });
 
-function start(args: string[], size = {cols: 80, rows: 24}): Session & {dispose(): void} {
+/** `script` (the built CLI unless given) with `args`, in a pseudo-terminal of `size`. */
+function start(args: string[], size = {cols: 80, rows: 24}, script = cli): Session & {dispose(): void} {
 	const term = new xterm.Terminal({cols: size.cols, rows: size.rows, allowProposedApi: true});
 	// Ink draws nothing until exit when it thinks it is in CI.
 	const env = {...process.env, TERM: 'xterm-256color', CI: '', CONTINUOUS_INTEGRATION: ''} as Record<string, string>;
 	delete env.CI;
 	delete env.CONTINUOUS_INTEGRATION;
 	delete env.NO_COLOR;
-	const child = pty.spawn(process.execPath, [cli, ...args], {name: 'xterm-256color', cols: size.cols, rows: size.rows, cwd: dir, env});
+	const child = pty.spawn(process.execPath, [script, ...args], {name: 'xterm-256color', cols: size.cols, rows: size.rows, cwd: dir || root, env});
 	let output = '';
 	child.onData(data => {
 		output += data;
@@ -167,3 +169,19 @@ test('Ctrl+C aborts in-flight requests, flushes and exits 130; SIGTERM exits 143
 	expect(session.output()).toContain('\x1b[?1049l');
 	expect(records(out)).toHaveLength(20);
 }, 30_000);
+
+test('100,000 jobs streaming at concurrency 64: the screen keeps moving, and each j shows the next row selected', async () => {
+	// How fast (frames a second, keypress to frame) is `npm run bench`'s business; this pins that it happens.
+	session = start(['100000', '', '1'], {cols: 80, rows: 24}, path.join(root, 'test/e2e/dashboardDriver.mjs'));
+	const ended = () => Number(session!.screen().match(/(\d[\d,]*)\/100,000 +\d+%/)?.[1]?.replace(/,/g, '') ?? -1);
+	await session.waitFor(/line-1 /, 20_000);
+	const before = ended();
+	await waitUntil(() => ended() > before, `the count of ended jobs to grow past ${before} with no key pressed`, {timeoutMs: 20_000, seen: () => session!.screen()});
+	for (let i = 2; i <= 6; i++) {
+		await session.press('j');
+		await session.waitFor(new RegExp(`^› +${i} line-${i} `, 'm'));
+	}
+	// q stops dispatching, a second q aborts what is in flight: some jobs did not run, so 1.
+	await session.press('q', 'q');
+	expect(await session.exited).toBe(1);
+}, 60_000);
