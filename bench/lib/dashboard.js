@@ -2,7 +2,8 @@
  * The dashboard figures, measured as a person sees them: the built CLI in a real
  * pseudo-terminal (node-pty), its output parsed by a headless xterm. Frames are counted
  * from Ink's synchronized-update marks; a keypress's delay runs until xterm has parsed
- * the frame that shows its effect. (The same method as test/e2e/measure.ts.)
+ * the frame that shows its effect. These are the figures the test suite does not assert:
+ * it checks that the dashboard moves and answers keys, never how fast.
  */
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -127,7 +128,9 @@ export async function dashboardFigures({count, log, windowMs = 3000, presses = 2
 		await sleep(200);
 		run.child.write('q');
 		await Promise.race([run.exited, sleep(20_000)]);
-		const rss = existsSync(rssFile) ? JSON.parse(readFileSync(rssFile, 'utf8')).maxRssMb : null;
+		const report = existsSync(rssFile) ? JSON.parse(readFileSync(rssFile, 'utf8')) : null;
+		const rss = report?.maxRssMb ?? null;
+		const lag = report?.eventLoopDelayMs;
 		const first = await firstFrame(libs, dir);
 		const worst = Math.max(...latencies);
 		const sorted = [...latencies].sort((a, b) => a - b);
@@ -140,7 +143,7 @@ export async function dashboardFigures({count, log, windowMs = 3000, presses = 2
 						note: `${count} prompts at concurrency 64, simulator at calm latency with no limits; quit with q after ${(runMs / 1000).toFixed(0)} s (${done} ended): peak up to then, not of a whole run`,
 					}),
 			row(names.fps, fps, '<=', 15, {digits: 1, note: `frames (synchronized updates) over ${windowMs / 1000} s with the store changing all the while`}),
-			row(names.key, worst, '<=', 100, {unit: ' ms', digits: 0, note: `${presses} presses of j to the frame showing the selection moved; median ${sorted[Math.floor(presses / 2)].toFixed(0)} ms`}),
+			row(names.key, worst, '<=', 100, {unit: ' ms', digits: 0, note: `${presses} presses of j to the frame showing the selection moved; median ${sorted[Math.floor(presses / 2)].toFixed(0)} ms${lag ? `; the dashboard's event loop delay p50 ${lag.p50} ms, p99 ${lag.p99} ms, max ${lag.max} ms` : ''}`}),
 			row(names.first, first, '<=', 500, {unit: ' ms', digits: 0, note: 'pacer run examples/prompts.txt --sim calm, spawn to the table on screen, median of 3'}),
 		];
 	} catch (error) {

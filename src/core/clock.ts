@@ -43,17 +43,31 @@ export class ManualClock implements Clock {
 				reject(signal.reason);
 				return;
 			}
-			const sleeper = {until: this.#now + Math.max(0, ms), resolve};
-			this.#sleepers.push(sleeper);
-			signal?.addEventListener(
-				'abort',
-				() => {
-					this.#sleepers = this.#sleepers.filter(s => s !== sleeper);
-					reject(signal.reason);
+			const onAbort = () => {
+				this.#sleepers = this.#sleepers.filter(s => s !== sleeper);
+				reject(signal!.reason);
+			};
+			const sleeper = {
+				until: this.#now + Math.max(0, ms),
+				resolve: () => {
+					// One signal may see hundreds of sleeps (a limiter re-checks every 250 ms).
+					signal?.removeEventListener('abort', onAbort);
+					resolve();
 				},
-				{once: true},
-			);
+			};
+			this.#sleepers.push(sleeper);
+			signal?.addEventListener('abort', onAbort, {once: true});
 		});
+	}
+
+	/**
+	 * When the earliest sleeper wakes, or null when nothing sleeps: a test can move time
+	 * straight to the next thing that happens instead of stepping through the quiet.
+	 */
+	nextWakeAt(): number | null {
+		let next: number | null = null;
+		for (const sleeper of this.#sleepers) if (next === null || sleeper.until < next) next = sleeper.until;
+		return next;
 	}
 
 	/** Move time forward, waking every sleeper whose time has come, in order. */

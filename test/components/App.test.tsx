@@ -3,7 +3,7 @@ import {App} from '../../src/components/App.js';
 import {DashboardSession} from '../../src/components/session.js';
 import {systemClock} from '../../src/core/clock.js';
 import type {PreparedRun} from '../../src/runBatch.js';
-import {KEYS, prompts, renderTerminal, simRun, stopSimRuns, waitUntil, type SimRunOptions, type Terminal} from '../helpers/terminal.js';
+import {engineTicks, KEYS, prompts, renderTerminal, simRun, stopSimRuns, waitUntil, type SimRunOptions, type Terminal} from '../helpers/terminal.js';
 
 let run: PreparedRun | null = null;
 let terminal: Terminal | null = null;
@@ -26,61 +26,63 @@ async function dashboard(jobs: number, options: SimRunOptions = {}, size = {colu
 
 const selected = (frame: string) => frame.split('\n').find(line => line.startsWith('›'))?.match(/line-\d+/)?.[0];
 const job = (id: string) => run!.store.getState().jobs.get(id)!;
+/** Waits for the frame that shows `id` selected. */
+const showsSelected = (terminal: Terminal, id: string) => terminal.waitFor(frame => selected(frame) === id);
 
 test('↓ j ↑ k move the selection one job', async () => {
 	const {terminal} = await dashboard(40);
-	expect(selected(terminal.frame())).toBe('line-1');
+	await showsSelected(terminal, 'line-1');
 	await terminal.press('j', 'j', KEYS.down);
-	expect(selected(terminal.frame())).toBe('line-4');
+	await showsSelected(terminal, 'line-4');
 	await terminal.press('k', KEYS.up);
-	expect(selected(terminal.frame())).toBe('line-2');
+	await showsSelected(terminal, 'line-2');
 	await terminal.press('k', 'k');
-	expect(selected(terminal.frame())).toBe('line-1');
+	await showsSelected(terminal, 'line-1');
 });
 
 test('keys that arrive in one chunk (a held key) each count', async () => {
 	const {terminal} = await dashboard(40);
 	await terminal.press('jjjj');
-	expect(selected(terminal.frame())).toBe('line-5');
+	await showsSelected(terminal, 'line-5');
 });
 
 test('a chunk that mixes keys and Enter ("jjjj\\r", as tmux or a paste sends it) moves, then opens', async () => {
 	const {terminal} = await dashboard(40);
 	await terminal.press('jjjj\r');
-	expect(terminal.frame()).toMatch(/^line-5 · line 5/m);
+	await terminal.waitFor(/^line-5 · line 5/m);
 });
 
 test('PgDn / PgUp move a page and the view follows the selection', async () => {
 	const {terminal} = await dashboard(100);
 	await terminal.press(KEYS.pageDown);
-	const frame = terminal.frame();
 	// 80x24: 16 table rows; a page moves the selection 16 jobs and scrolls only as needed.
-	expect(selected(frame)).toBe('line-17');
+	const frame = await showsSelected(terminal, 'line-17');
 	expect(frame).not.toMatch(/line-1 /);
 	expect(frame.split('\n').filter(line => /line-\d+ /.test(line)).at(-1)).toMatch(/^› +17 line-17/);
-	await terminal.press(KEYS.pageDown, KEYS.pageUp);
-	expect(selected(terminal.frame())).toBe('line-17');
-	expect(terminal.frame()).toMatch(/^ +18 line-18/m);
+	await terminal.press(KEYS.pageDown);
+	await showsSelected(terminal, 'line-33');
+	await terminal.press(KEYS.pageUp);
+	expect(await showsSelected(terminal, 'line-17')).toMatch(/^ +18 line-18/m);
 });
 
 test('G / End go to the last job, g / Home to the first', async () => {
 	const {terminal} = await dashboard(100);
 	await terminal.press('G');
-	expect(selected(terminal.frame())).toBe('line-100');
+	await showsSelected(terminal, 'line-100');
 	await terminal.press('g');
-	expect(selected(terminal.frame())).toBe('line-1');
+	await showsSelected(terminal, 'line-1');
 	await terminal.press(KEYS.end);
-	expect(selected(terminal.frame())).toBe('line-100');
+	await showsSelected(terminal, 'line-100');
 	await terminal.press(KEYS.home);
-	expect(selected(terminal.frame())).toBe('line-1');
+	await showsSelected(terminal, 'line-1');
 });
 
 test('Enter opens the selected job and Esc closes it', async () => {
 	const {terminal} = await dashboard(5);
 	await terminal.press('j', KEYS.enter);
-	await terminal.waitFor(/^line-2 · line 2 · · queued/m);
-	expect(terminal.frame()).toContain('prompt    Prompt number 2: say something short');
-	expect(terminal.frame()).toContain('esc close');
+	const pane = await terminal.waitFor(/^line-2 · line 2 · · queued/m);
+	expect(pane).toContain('prompt    Prompt number 2: say something short');
+	expect(pane).toContain('esc close');
 	await terminal.press('j');
 	await terminal.waitFor(/^line-3 · line 3/m);
 	await terminal.press(KEYS.escape);
@@ -93,10 +95,12 @@ test('r retries the selected failed job; on a job that did not fail it says why 
 	await terminal.waitFor('0 succeeded, 3 failed');
 	await terminal.press('j', 'r');
 	await terminal.waitFor('line-2: queued again');
-	await waitUntil(() => job('line-2').attempts === 2 && job('line-2').status === 'failed');
+	await waitUntil(() => job('line-2').attempts === 2 && job('line-2').status === 'failed', 'line-2 to fail a second time');
 	expect(job('line-1').attempts).toBe(1);
 	await terminal.press('r');
-	await waitUntil(() => job('line-2').attempts === 3);
+	await waitUntil(() => job('line-2').attempts === 3 && job('line-2').status === 'failed', 'line-2 to fail a third time');
+	expect(job('line-1').attempts).toBe(1);
+	expect(job('line-3').attempts).toBe(1);
 });
 
 test('r on a job still queued does nothing but say so', async () => {
@@ -110,7 +114,7 @@ test('R retries every failed job', async () => {
 	await run.engine.run();
 	await terminal.press('R');
 	await terminal.waitFor('4 failed jobs queued again');
-	await waitUntil(() => run.store.getState().run.phase === 'done');
+	await waitUntil(() => run.store.getState().run.phase === 'done', 'the retried run to end');
 	expect([...run.store.getState().jobs.values()].map(j => j.attempts)).toEqual([2, 2, 2, 2]);
 });
 
@@ -135,14 +139,22 @@ test('p pauses dispatching and resumes it', async () => {
 	await terminal.press('p');
 	await terminal.waitFor('‖ paused');
 	expect(run.store.getState().run.phase).toBe('paused');
-	await waitUntil(() => run.store.getState().counts.running === 0, 8000);
+	await waitUntil(() => run.store.getState().counts.running === 0, 'the requests in flight to finish', {timeoutMs: 8000});
+	// From here on, any dispatch is one made while paused.
+	let paused = true;
+	let sentWhilePaused = 0;
+	const unsubscribe = run.store.subscribe(state => {
+		if (paused && state.counts.running > 0) sentWhilePaused++;
+	});
 	const ended = run.store.getState().counts.succeeded;
-	await new Promise(resolve => setTimeout(resolve, 300));
-	expect(run.store.getState().counts.running).toBe(0);
+	await engineTicks(run.store);
 	expect(run.store.getState().counts.succeeded).toBe(ended);
+	paused = false;
 	await terminal.press('p');
 	await terminal.waitFor('▸ running  ');
-	await waitUntil(() => run.store.getState().counts.running > 0);
+	await waitUntil(() => run.store.getState().counts.running > 0, 'a request sent after resuming');
+	unsubscribe();
+	expect(sentWhilePaused).toBe(0);
 });
 
 test('+ and - change the concurrency', async () => {
@@ -158,17 +170,18 @@ test('+ and - change the concurrency', async () => {
 test('/ filters by text as you type; Enter keeps the filter, Esc clears it', async () => {
 	const {terminal} = await dashboard(30);
 	await terminal.press('/', '2', '5');
-	await terminal.waitFor('/25');
-	expect(terminal.frame()).toContain('1 of 30');
-	expect(terminal.frame()).toMatch(/^› +25 line-25/m);
+	const filtered = await terminal.waitFor('/25');
+	expect(filtered).toContain('1 of 30');
+	expect(filtered).toMatch(/^› +25 line-25/m);
 	await terminal.press(KEYS.backspace);
 	// "2" is in the id or prompt of line-2, line-12 and line-20 to line-29.
 	await terminal.waitFor('12 of 30');
 	await terminal.press(KEYS.enter);
 	await terminal.waitFor('esc clears');
 	// The filter no longer has the keyboard: j moves.
+	const before = selected(terminal.frame());
 	await terminal.press('j');
-	expect(selected(terminal.frame())).not.toBe(selected(terminal.frames.at(-3) ?? ''));
+	await terminal.waitFor(frame => selected(frame) !== before && frame.includes('esc clears'));
 	await terminal.press(KEYS.escape);
 	await terminal.waitFor(frame => !frame.includes('of 30') && frame.includes('line-1 '));
 });
@@ -181,8 +194,7 @@ test('f cycles the status filter', async () => {
 	await terminal.press('f');
 	await terminal.waitFor('status running  0 of 8');
 	await terminal.press('f', 'f');
-	await terminal.waitFor(`status failed  ${failed} of 8`);
-	const rows = terminal.frame().split('\n').filter(line => /line-\d+ /.test(line));
+	const rows = (await terminal.waitFor(`status failed  ${failed} of 8`)).split('\n').filter(line => /line-\d+ /.test(line));
 	expect(rows).toHaveLength(failed);
 	for (const row of rows) expect(row).toContain('✗ bad_request 400');
 	for (let i = 0; i < 5; i++) await terminal.press('f');
@@ -192,8 +204,7 @@ test('f cycles the status filter', async () => {
 test('? shows the help from the keymap; ? or Esc closes it', async () => {
 	const {terminal} = await dashboard(3);
 	await terminal.press('?');
-	await terminal.waitFor('Keys (Esc or ? closes)');
-	expect(terminal.frame()).toContain('retry every failed job');
+	expect(await terminal.waitFor('Keys (Esc or ? closes)')).toContain('retry every failed job');
 	await terminal.press('?');
 	await terminal.waitFor(frame => !frame.includes('Keys (') && frame.includes('line-1'));
 	await terminal.press('?', KEYS.escape);
@@ -239,8 +250,7 @@ test('the screen fits 80x24 and 160x48, one row short of the terminal, and follo
 	};
 	await terminal.waitFor(fits(80, 24));
 	terminal.resize(160, 48);
-	await terminal.waitFor(fits(160, 48));
-	expect(terminal.frame().split('\n').filter(line => /line-\d+ /.test(line))).toHaveLength(48 - 1 - 7);
+	expect((await terminal.waitFor(fits(160, 48))).split('\n').filter(line => /line-\d+ /.test(line))).toHaveLength(48 - 1 - 7);
 	terminal.resize(60, 12);
 	await terminal.waitFor(fits(60, 12));
 	await terminal.press(KEYS.enter);

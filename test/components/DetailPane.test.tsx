@@ -41,7 +41,7 @@ test('retried attempts show the wait before the next one; the output is the repl
 test('the output so far of a streaming job, its latest lines when it is long', async () => {
 	run = await simRun(prompts(1), {latencyScale: 3});
 	void run.engine.run();
-	await waitUntil(() => run!.store.getState().jobs.get('line-1')!.output.length > 40);
+	await waitUntil(() => run!.store.getState().jobs.get('line-1')!.output.length > 40, 'line-1 to stream over 40 characters');
 	const pane = render(<DetailPane view={run.store} id="line-1" width={50} height={6} now={0} />);
 	const frame = stripAnsi(pane.lastFrame()!);
 	expect(frame).toContain('output…');

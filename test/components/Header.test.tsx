@@ -32,7 +32,7 @@ test('elapsed time comes from the injected now, and stops at the end of the run'
 	await started;
 	const finishedAt = run.store.getState().run.finishedAt!;
 	view.rerender(<Header view={run.store} now={finishedAt + 3_600_000} width={80} />);
-	await waitUntil(() => view.lastFrame()!.includes('done'));
-	expect(view.lastFrame()).toContain(`00:0${Math.floor((finishedAt - startedAt) / 1000)}`);
+	const frame = await waitUntil(() => (view.lastFrame()!.includes('done') ? view.lastFrame() : undefined), 'the header to say done', {seen: () => view.lastFrame()!});
+	expect(frame).toContain(`00:0${Math.floor((finishedAt - startedAt) / 1000)}`);
 	view.unmount();
 });

@@ -34,8 +34,8 @@ test('an empty filter result says so', async () => {
 test('a waiting job counts down to its retry by the injected time', async () => {
 	run = await simRun(prompts(1), {backoffBaseMs: 8000, backoffMaxMs: 8000, sim: {faults: {server500: 1}}});
 	void run.engine.run();
-	const job = await waitUntil(() => run!.store.getState().jobs.get('line-1')?.status === 'waiting' && run!.store.getState().jobs.get('line-1'));
-	const retryAt = job!.retryAt!;
+	const job = await waitUntil(() => run!.store.getState().jobs.get('line-1')?.status === 'waiting' && run!.store.getState().jobs.get('line-1'), 'line-1 to wait for its retry');
+	const retryAt = job.retryAt!;
 	const row = render(<JobRow view={run.store} id="line-1" selected={false} columns={columns} now={retryAt - 3200} />);
 	expect(stripAnsi(row.lastFrame()!)).toMatch(/line-1 +↻ retry in 3\.2s +1 /);
 	row.rerender(<JobRow view={run.store} id="line-1" selected={false} columns={columns} now={retryAt - 1000} />);
@@ -49,15 +49,15 @@ test('a streaming job counts its output tokens up; a finished one shows tokens a
 	const streaming = await waitUntil(() => {
 		const job = run!.store.getState().jobs.get('line-1')!;
 		return job.status === 'running' && job.tokensOut > 0 && job;
-	});
-	const row = render(<JobRow view={run.store} id="line-1" selected columns={columns} now={streaming!.startedAt! + 1500} />);
+	}, 'line-1 to stream its first tokens');
+	const row = render(<JobRow view={run.store} id="line-1" selected columns={columns} now={streaming.startedAt! + 1500} />);
 	const first = stripAnsi(row.lastFrame()!);
-	expect(first).toMatch(new RegExp(`▸ running +1 +\\d+ +${streaming!.tokensOut} +1\\.5s`));
+	expect(first).toMatch(new RegExp(`▸ running +1 +\\d+ +${streaming.tokensOut} +1\\.5s`));
 	const later = await waitUntil(() => {
 		const job = run!.store.getState().jobs.get('line-1')!;
-		return job.tokensOut > streaming!.tokensOut && job;
-	});
-	expect(later!.tokensOut).toBeGreaterThan(streaming!.tokensOut);
+		return job.tokensOut > streaming.tokensOut && job;
+	}, 'line-1 to stream more tokens');
+	expect(later.tokensOut).toBeGreaterThan(streaming.tokensOut);
 	await run.engine.whenDone();
 	const done = run.store.getState().jobs.get('line-1')!;
 	row.rerender(<JobRow view={run.store} id="line-1" selected columns={columns} now={0} />);

@@ -23,11 +23,14 @@ test('1 when some prompt failed', async () => {
 test('without exitWhenDone a finished run waits for q', async () => {
 	run = await simRun(prompts(2));
 	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
-	session.start();
-	await run.engine.whenDone();
 	let code: number | null = null;
 	void session.exited.then(c => (code = c));
-	await new Promise(resolve => setTimeout(resolve, 50));
+	session.start();
+	// A session that does leave when done, started after it on the same run: once it has
+	// left, the first has heard of the end too (its callbacks run first) and must still wait.
+	const leaving = new DashboardSession(run.engine, run.store, {exitWhenDone: true});
+	leaving.start();
+	expect(await leaving.exited).toBe(0);
 	expect(code).toBeNull();
 	expect(session.quit()).toBe('leaving');
 	expect(await session.exited).toBe(0);
@@ -38,7 +41,7 @@ test('SIGTERM aborts in-flight requests and exits 143; SIGHUP 129', async () => 
 		run = await simRun(prompts(5), {latencyScale: 20});
 		const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
 		session.start();
-		await waitUntil(() => run!.store.getState().counts.running > 0);
+		await waitUntil(() => run!.store.getState().counts.running > 0, 'a request in flight');
 		session.interrupt(signal);
 		expect(await session.exited).toBe(expected);
 		expect(run.store.getState().counts).toMatchObject({running: 0, queued: 0});

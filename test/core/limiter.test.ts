@@ -1,14 +1,15 @@
 import {describe, expect, test} from 'vitest';
 import {ManualClock} from '../../src/core/clock.js';
 import {RateLimiter} from '../../src/core/limiter.js';
+import {advanceUntil} from '../helpers/manualTime.js';
 
 /** Acquire `n` permits as fast as the limiter allows; returns each dispatch time. */
-async function dispatchTimes(limiter: RateLimiter, clock: ManualClock, n: number, tokens = 1, stepMs = 10): Promise<number[]> {
+async function dispatchTimes(limiter: RateLimiter, clock: ManualClock, n: number, tokens = 1): Promise<number[]> {
 	const times: number[] = [];
 	const all = Array.from({length: n}, () => limiter.acquire(tokens).then(() => times.push(clock.now())));
 	let settled = false;
 	void Promise.all(all).then(() => (settled = true));
-	for (let i = 0; i < 100_000 && !settled; i++) await clock.advance(stepMs);
+	await advanceUntil(clock, () => settled, `${n} permits`, {seen: () => `${times.length} granted`});
 	return times;
 }
 

@@ -46,15 +46,6 @@ export function runCli(args: readonly string[], options: {env?: Record<string, s
 	return startCli(args, options).done;
 }
 
-/** Resolves when `predicate` holds, polling every 20 ms; rejects after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-	const start = Date.now();
-	while (!predicate()) {
-		if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-		await new Promise(r => setTimeout(r, 20));
-	}
-}
-
 export interface ResultLine {
 	id: string;
 	status: string;

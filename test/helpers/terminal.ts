@@ -9,6 +9,10 @@ import type {ReactElement} from 'react';
 import type {JobSpec} from '../../src/core/types.js';
 import {prepareRun, type PreparedRun, type RunOptions} from '../../src/runBatch.js';
 import type {SimulatorOptions, SimProfileName} from '../../src/sim/index.js';
+import type {RunStore} from '../../src/store/runStore.js';
+import {delay, waitUntil} from './wait.js';
+
+export {delay, waitUntil} from './wait.js';
 
 /** What a key sends on a terminal. */
 export const KEYS = {
@@ -107,9 +111,7 @@ export function renderTerminal(tree: ReactElement, size: {columns?: number; rows
 		},
 		async waitFor(expected, timeoutMs = 5000) {
 			const test = typeof expected === 'function' ? expected : (text: string) => (typeof expected === 'string' ? text.includes(expected) : expected.test(text));
-			const found = await waitUntil(() => (test(frame()) ? frame() : undefined), timeoutMs);
-			if (found === undefined) throw new Error(`no frame within ${timeoutMs} ms matched ${String(expected)}; the last was:\n${frame()}`);
-			return found;
+			return waitUntil(() => (test(frame()) ? frame() : undefined), `a frame matching ${String(expected)}`, {timeoutMs, seen: () => `the last frame:\n${frame()}`});
 		},
 		resize(columns, rows) {
 			stdout.columns = columns;
@@ -121,21 +123,6 @@ export function renderTerminal(tree: ReactElement, size: {columns?: number; rows
 			instance.cleanup();
 		},
 	};
-}
-
-export function delay(ms: number): Promise<void> {
-	return new Promise(resolve => setTimeout(resolve, ms));
-}
-
-/** Polls `probe` until it returns something other than undefined/false, or the time is up. */
-export async function waitUntil<T>(probe: () => T | undefined | false, timeoutMs = 5000, everyMs = 10): Promise<T | undefined> {
-	const end = performance.now() + timeoutMs;
-	for (;;) {
-		const value = probe();
-		if (value !== undefined && value !== false) return value;
-		if (performance.now() > end) return undefined;
-		await delay(everyMs);
-	}
 }
 
 /** `n` text prompts with ids `line-1`... */
@@ -165,6 +152,23 @@ export async function simRun(jobs: readonly JobSpec[], options: SimRunOptions = 
 	const run = await prepareRun(jobs, {out: null, ...rest, endpoint: {kind: 'sim', profile, seed, options: {...sim, latencyScale}}});
 	liveRuns.add(run);
 	return run;
+}
+
+/**
+ * Resolves once the engine has refreshed its rate figures `n` times (it does every 250 ms
+ * while a run is on). By then it has long acted on anything it was about to do, so a test
+ * may go on to check that something did not happen.
+ */
+export async function engineTicks(store: RunStore, n = 2): Promise<void> {
+	let refreshes = 0;
+	const unsubscribe = store.subscribe((state, previous) => {
+		if (state.rate !== previous.rate) refreshes++;
+	});
+	try {
+		await waitUntil(() => refreshes >= n, `${n} rate refreshes of the engine`, {seen: () => `${refreshes} refreshes`});
+	} finally {
+		unsubscribe();
+	}
 }
 
 /** Abort and close every run `simRun` made: in-flight requests, the simulator, the results file. */

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {SIM_PROFILES, startSimulator} from '../../src/sim/index.js';
+import {waitUntil} from '../helpers/wait.js';
 import {client, raw, sim} from './helpers.js';
 
 describe('the server', () => {
@@ -32,7 +33,7 @@ describe('the server', () => {
 			}
 		}
 		// inFlight drops on the socket's 'close', a moment after the client has its answer.
-		await new Promise((resolve) => setTimeout(resolve, 20));
+		await waitUntil(() => simulator.stats().inFlight === 0, 'every request to be closed at the server');
 		const stats = simulator.stats();
 		expect(stats.requests).toBe(20);
 		expect((stats.byStatus['200'] ?? 0) + (stats.byStatus['500'] ?? 0)).toBe(20);
@@ -53,7 +54,7 @@ describe('the server', () => {
 			.responses.create({model: 'gpt-4o-mini', input: 'hi', max_output_tokens: 64})
 			.catch(() => undefined);
 		await raw(simulator, '/nope', {body: '{}'});
-		await new Promise((resolve) => setTimeout(resolve, 20));
+		await waitUntil(() => lines.length >= 2, 'a log line for each request', {seen: () => lines.join('\n')});
 		expect(lines).toHaveLength(2);
 		expect(lines[0]).toMatch(/^POST \/v1\/responses reset \d+ms req_[0-9a-f]{32} model=gpt-4o-mini json attempt=0 fault=reset$/);
 		expect(lines.join('\n')).not.toContain('secret');
