@@ -11,7 +11,7 @@ import type {Limiter, LimiterSnapshot, Permit} from '../../src/core/limiter.js';
 import type {JobSpec} from '../../src/core/types.js';
 import {prepareRun, runBatch, type PreparedRun, type RunOptions} from '../../src/runBatch.js';
 import {startSimulator, type Simulator, type SimulatorOptions} from '../../src/sim/index.js';
-import {waitFor} from '../helpers/cli.js';
+import {waitUntil} from '../helpers/wait.js';
 
 const jobs = (n: number): JobSpec[] =>
 	Array.from({length: n}, (_, i) => ({id: `p${i + 1}`, line: i + 1, input: `question number ${i + 1}`, text: `question number ${i + 1}`}));
@@ -98,7 +98,7 @@ describe('a fixed --concurrency N', () => {
 		const sim = await server(unlimited());
 		const engine = new Engine(jobs(30), {client: new OpenAIModelClient({apiKey: 'sk-local-test', baseURL: sim.url}), concurrency: 8, limiter: gate});
 		const done = engine.run();
-		await waitFor(() => gate.waiting === 8, 10_000, 'all 8 slots to wait for the limiter');
+		await waitUntil(() => gate.waiting === 8, 'all 8 slots to wait for the limiter', {timeoutMs: 10_000});
 		engine.setConcurrency(2);
 		gate.open();
 		await done;
