@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {compactResults, lockResults, readResults, ResultsFileError, ResultsWriter, scanResults} from '../../src/core/results.js';
+import {compactResults, lockResults, readResults, ResultsFileError, scanResults} from '../../src/core/results.js';
+import {ResultsWriter} from '../../src/core/resultsWriter.js';
 import type {ResultRecord} from '../../src/core/types.js';
 
 let dir: string;
