@@ -104,7 +104,7 @@ function injectedDisk(dir: string, capacity: number): SmallDisk {
 	const inside = (file: fs.PathLike) => path.resolve(String(file)).startsWith(dir + path.sep);
 	const layer: WriterFs = {
 		...fs,
-		openSync: ((file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+		openSync: ((file: fs.PathLike, flags: fs.OpenMode = 'r', mode?: fs.Mode) => {
 			const fd = fs.openSync(file, flags, mode);
 			if (inside(file)) onDisk.add(fd);
 			return fd;
