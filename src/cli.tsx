@@ -463,6 +463,12 @@ async function main(): Promise<void> {
 	setTimeout(() => process.exit(code), 50).unref();
 }
 
+// Node ignores SIGXFSZ so that a write past the file size limit (ulimit -f) fails with
+// EFBIG, which pacer's writers handle. Ink's signal-exit listens for it and re-raises it
+// when no one else does, which would kill the run: this listener, kept for the whole
+// process (signals arrive asynchronously), is that someone.
+process.on('SIGXFSZ', () => {});
+
 // Not a top-level await: an unsettled one would end the process with Node's 13 and no word.
 let settled = false;
 process.on('beforeExit', () => {

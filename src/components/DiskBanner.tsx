@@ -18,8 +18,8 @@ export function diskBanner(disk: DiskStatus | null, now: number): DiskBannerProp
 		return {
 			tone: 'warning',
 			text:
-				`⚠ on hold: cannot write ${disk.path}: ${disk.message} · ${formatInt(disk.records)} result(s) kept in memory · ` +
-				'goes on by itself when there is room · q saves them to a fallback file',
+				`⚠ on hold: ${disk.path}: ${disk.message} · ${formatInt(disk.records)} result(s) kept in memory · ` +
+				'goes on by itself when there is room · q saves them elsewhere',
 		};
 	}
 	if (disk.until != null && now - disk.until > AFTERWARDS_MS) return null;
