@@ -265,6 +265,8 @@ export interface BatchResult {
 	readonly summary: RunSummary;
 	readonly store: RunStore;
 	readonly outPath: string | null;
+	/** A fallback file holding the records `out` would not take (a full disk); null when all are in `out`. */
+	readonly fallbackPath: string | null;
 }
 
 /** Run a batch headless: the library's entry point. */
@@ -275,5 +277,5 @@ export async function runBatch(jobs: readonly JobSpec[], options: RunOptions = {
 	} finally {
 		await run.finish();
 	}
-	return {summary: run.engine.summary(), store: run.store, outPath: run.outPath};
+	return {summary: run.engine.summary(), store: run.store, outPath: run.outPath, fallbackPath: run.fallback?.path ?? null};
 }

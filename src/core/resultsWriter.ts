@@ -138,7 +138,7 @@ export class ResultsWriter {
 		}
 		try {
 			if (this.#checkDue()) this.#ensureFile();
-			this.#writeWhole(Buffer.from(line));
+			this.#writeLine(line);
 		} catch (error) {
 			this.#fail(error, line);
 		}
@@ -153,12 +153,6 @@ export class ResultsWriter {
 		} catch {
 			return false;
 		}
-	}
-
-	/** Try the held records now instead of at the next interval; true when nothing is held. */
-	retryNow(): boolean {
-		if (!this.#failure) return true;
-		return this.#flush();
 	}
 
 	/**
@@ -218,6 +212,26 @@ export class ResultsWriter {
 		if (now - this.#lastCheck < this.#checkEveryMs) return false;
 		this.#lastCheck = now;
 		return true;
+	}
+
+	/** The common case without a copy into a Buffer: one write that takes the whole line. */
+	#writeLine(line: string): void {
+		if (this.#fd == null) throw Object.assign(new Error('no open file'), {code: 'EBADF'});
+		const length = Buffer.byteLength(line);
+		let n: number;
+		try {
+			n = this.#fs.writeSync(this.#fd, line, this.#goodLength);
+		} catch (error) {
+			this.#cutBack();
+			throw error;
+		}
+		if (n === length) {
+			this.#goodLength += length;
+			return;
+		}
+		// A short write (the disk filling up): cut it back and write the line whole or fail.
+		this.#cutBack();
+		this.#writeWhole(Buffer.from(line));
 	}
 
 	/** Write all of `bytes` at the end of the whole records, or cut the file back and throw. */

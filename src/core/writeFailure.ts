@@ -33,11 +33,6 @@ const WHAT: Record<string, string> = {
 	[REPLACED]: 'the file was replaced by another one',
 };
 
-/** Whether a code says the disk is full (space may come back by itself). */
-export function isNoSpace(code: string): boolean {
-	return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
 /** `12 B`, `48 KiB`, `3.4 MiB`, `1.2 GiB`. */
 export function formatBytes(bytes: number): string {
 	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

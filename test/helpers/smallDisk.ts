@@ -113,14 +113,17 @@ function injectedDisk(dir: string, capacity: number): SmallDisk {
 			onDisk.delete(fd);
 			fs.closeSync(fd);
 		},
-		writeSync: ((fd: number, buffer: NodeJS.ArrayBufferView, offset?: number, length?: number, position?: number | null) => {
-			if (!onDisk.has(fd)) return fs.writeSync(fd, buffer, offset, length, position);
-			const start = offset ?? 0;
-			const want = length ?? buffer.byteLength - start;
+		writeSync: ((fd: number, data: string | NodeJS.ArrayBufferView, ...rest: Array<number | null | undefined | BufferEncoding>) => {
+			if (!onDisk.has(fd)) return (fs.writeSync as (...args: unknown[]) => number)(fd, data, ...rest);
+			// Both forms: (fd, string, position?, encoding?) and (fd, buffer, offset?, length?, position?).
+			const bytes = typeof data === 'string' ? Buffer.from(data, (rest[1] as BufferEncoding | undefined) ?? 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+			const start = typeof data === 'string' ? 0 : ((rest[0] as number | undefined) ?? 0);
+			const want = typeof data === 'string' ? bytes.length : ((rest[1] as number | undefined) ?? bytes.length - start);
+			const position = (typeof data === 'string' ? rest[0] : rest[2]) as number | null | undefined;
 			const room = free();
 			if (room <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC', errno: -28, syscall: 'write'});
 			// A disk short of room takes what fits, and fails the rest on the next call.
-			return fs.writeSync(fd, buffer, start, Math.min(want, room), position);
+			return fs.writeSync(fd, bytes, start, Math.min(want, room), position);
 		}) as typeof fs.writeSync,
 	};
 	return {
