@@ -10,6 +10,7 @@ import {defaultFallbackDirs, findFallbacks} from './core/fallback.js';
 import {compactResults, dropTornTail, lockResults, readResults, ResultsFileError, scanResults} from './core/results.js';
 import {ResultsWriter, type WriterEvent, type WriterFs} from './core/resultsWriter.js';
 import type {ResultRecord} from './core/types.js';
+import {writeFailure} from './core/writeFailure.js';
 import type {DiskStatus} from './store/runStore.js';
 
 export interface RunResultsOptions {
@@ -63,7 +64,7 @@ export class RunResults {
 				toMerge = readFallbacks(files, done);
 			} else {
 				// A new run replaces an old results file rather than mixing with it.
-				fs.rmSync(outPath, {force: true});
+				removeOld(outPath);
 			}
 			this.writer = new ResultsWriter(outPath, {
 				retryMs: options.retryMs,
@@ -167,6 +168,15 @@ export class RunResults {
 			}
 		}
 		this.#pendingFiles = [];
+	}
+}
+
+function removeOld(outPath: string): void {
+	try {
+		fs.rmSync(outPath, {force: true});
+	} catch (error) {
+		const failure = writeFailure(outPath, error);
+		throw new ResultsFileError(`${outPath}: cannot replace the old results file (${failure.message})`, failure);
 	}
 }
 

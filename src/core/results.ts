@@ -46,15 +46,19 @@ export function readResults(filePath: string): ReadResults {
 	const scan = scanResults(filePath);
 	const latest = new Map<string, ResultRecord>();
 	if (scan.latest.size === 0) return {...scan, latest};
-	const fd = fs.openSync(filePath, 'r');
+	let fd: number | null = null;
 	try {
+		fd = fs.openSync(filePath, 'r');
 		for (const [id, place] of scan.latest) {
 			const bytes = Buffer.alloc(place.length);
-			fs.readSync(fd, bytes, 0, place.length, place.offset);
+			readAll(fd, bytes, 0, place.length, place.offset);
 			latest.set(id, JSON.parse(bytes.toString('utf8')) as ResultRecord);
 		}
+	} catch (error) {
+		const failure = writeFailure(filePath, error);
+		throw new ResultsFileError(`${filePath}: cannot read results (${failure.message})`, failure);
 	} finally {
-		fs.closeSync(fd);
+		if (fd != null) closeQuietly(fd);
 	}
 	return {...scan, latest};
 }
@@ -139,8 +143,11 @@ export function scanResults(filePath: string): ScannedResults {
 			position += read;
 		}
 		if (carry.length > 0) take(carry, carryOffset);
+	} catch (error) {
+		const failure = writeFailure(filePath, error);
+		throw new ResultsFileError(`${filePath}: cannot read results (${failure.message})`, failure);
 	} finally {
-		fs.closeSync(fd);
+		closeQuietly(fd);
 	}
 	// Only the very last line may be torn (a crash mid-append); anything else is damage.
 	const tornLine = lastBad != null && lineNo === lastBad ? lastBad : null;
