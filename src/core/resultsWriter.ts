@@ -102,8 +102,9 @@ export class ResultsWriter {
 			// Appends must start on a line of their own.
 			if (this.#goodLength > 0 && this.#lastByte() !== NEWLINE) this.#writeWhole(Buffer.from('\n'));
 		} catch (error) {
+			this.#closeQuietly();
 			const failure = writeFailure(filePath, error);
-			throw new ResultsFileError(`${filePath}: cannot write results: ${failure.message}`);
+			throw new ResultsFileError(`${filePath}: cannot write results: ${failure.message}`, failure);
 		}
 	}
 
