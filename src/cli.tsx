@@ -227,6 +227,9 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		throw error;
 	}
 	if (run.tornLine != null) log(`pacer: ${run.outPath}:${run.tornLine}: ignored a torn last line (an earlier run was cut off)`);
+	if (run.discarded.length > 0) {
+		log(`pacer: a new run replaces ${run.outPath}: removed the fallback file(s) of an earlier run with it (${run.discarded.join(', ')}); --resume would have merged them`);
+	}
 	if (run.merged.files.length > 0) {
 		log(`pacer: resuming: merged ${run.merged.records} result(s) from ${run.merged.files.join(', ')} into ${run.outPath}`);
 	}

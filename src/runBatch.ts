@@ -90,6 +90,8 @@ export interface PreparedRun {
 	readonly tornLine: number | null;
 	/** Fallback files of earlier runs merged into `out` on resume. */
 	readonly merged: {readonly files: readonly string[]; readonly records: number};
+	/** Fallback files of an earlier run that this new run (no resume) removed with the old `out`. */
+	readonly discarded: readonly string[];
 	readonly simulator: Simulator | null;
 	/** What the header shows as the endpoint. */
 	readonly endpointLabel: string;
@@ -231,6 +233,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		alreadyDone,
 		tornLine: results?.tornLine ?? null,
 		merged: results?.merged ?? {files: [], records: 0},
+		discarded: results?.discarded ?? [],
 		simulator,
 		endpointLabel,
 		finish(finishOptions = {}) {

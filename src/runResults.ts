@@ -36,6 +36,8 @@ export class RunResults {
 	readonly tornLine: number | null;
 	/** Fallback files of earlier runs merged into `--out` on resume. */
 	readonly merged: {readonly files: readonly string[]; readonly records: number};
+	/** Fallback files of an earlier run that a new run (no resume) removed with the old `--out`. */
+	readonly discarded: readonly string[];
 	#release: () => void;
 	#engine: Engine | null = null;
 	/** Writer events from before the engine existed (a merge on a full disk), replayed to it. */
@@ -54,6 +56,7 @@ export class RunResults {
 		let tornLine: number | null = null;
 		let toMerge: ResultRecord[] = [];
 		let files: string[] = [];
+		let discarded: string[] = [];
 		try {
 			if (options.resume) {
 				const previous = scanResults(outPath);
@@ -63,8 +66,11 @@ export class RunResults {
 				files = findFallbacks(outPath, options.fallbackDirs ?? defaultFallbackDirs());
 				toMerge = readFallbacks(files, done);
 			} else {
-				// A new run replaces an old results file rather than mixing with it.
+				// A new run replaces an old results file rather than mixing with it, and its
+				// fallback files with it: a later --resume must not merge another run's results.
 				removeOld(outPath);
+				discarded = findFallbacks(outPath, options.fallbackDirs ?? defaultFallbackDirs());
+				for (const file of discarded) removeOld(file);
 			}
 			this.writer = new ResultsWriter(outPath, {
 				retryMs: options.retryMs,
@@ -79,6 +85,7 @@ export class RunResults {
 		this.done = done;
 		this.tornLine = tornLine;
 		this.merged = {files, records: toMerge.length};
+		this.discarded = discarded;
 		this.#pendingFiles = files;
 		for (const record of toMerge) this.writer.append(record);
 		if (!this.writer.failure) this.#dropMerged(this.writer.sync());
@@ -171,12 +178,12 @@ export class RunResults {
 	}
 }
 
-function removeOld(outPath: string): void {
+function removeOld(file: string): void {
 	try {
-		fs.rmSync(outPath, {force: true});
+		fs.rmSync(file, {force: true});
 	} catch (error) {
-		const failure = writeFailure(outPath, error);
-		throw new ResultsFileError(`${outPath}: cannot replace the old results file (${failure.message})`, failure);
+		const failure = writeFailure(file, error);
+		throw new ResultsFileError(`${file}: cannot remove the results of an earlier run (${failure.message})`, failure);
 	}
 }
 

@@ -184,6 +184,27 @@ describe('a results file on a disk that fills mid-run', () => {
 	}, 60_000);
 });
 
+test('a new run without --resume replaces --out and removes its fallback files with it', async () => {
+	const out = path.join(disk.dir, 'out.jsonl');
+	disk.fill(ROOM);
+	const first = await start(30, out);
+	const done = first.run.engine.run();
+	await waitFor(() => first.told('write-failed').length > 0, 30_000, 'the first failed write');
+	await first.run.engine.stop({reason: 'quit'});
+	await done;
+	await first.run.finish();
+	const fallbackFile = first.run.fallback!.path!;
+	expect(fs.existsSync(fallbackFile)).toBe(true);
+
+	disk.makeRoom();
+	const second = await start(5, out);
+	expect(second.run.discarded).toEqual([fallbackFile]);
+	expect(fs.existsSync(fallbackFile)).toBe(false);
+	await second.run.engine.run();
+	await second.run.finish();
+	expect(readRecords(out).map(r => r.id).sort()).toEqual(allIds(5));
+}, 60_000);
+
 describe('a results file replaced under the run', () => {
 	test('held, never written into the other file; moved away, the run file is made again with every record and the run goes on', async () => {
 		const n = 30;
