@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import {redactSecrets} from './secrets.js';
+import {writeAllAt} from './wholeWrites.js';
 import {writeFailure} from './writeFailure.js';
 
 /** The environment a cast names: asciinema's players read these two and no more. */
@@ -141,13 +142,8 @@ export class CastWriter {
 	/** All of `text` at the end of the whole lines, or the file cut back to them and a throw. */
 	#write(text: string): void {
 		const bytes = Buffer.from(text);
-		let done = 0;
 		try {
-			while (done < bytes.length) {
-				const n = this.#fs.writeSync(this.#fd!, bytes, done, bytes.length - done, this.#length + done);
-				if (n <= 0) throw Object.assign(new Error('the device took nothing'), {code: 'EIO'});
-				done += n;
-			}
+			writeAllAt(this.#fs.writeSync, this.#fd!, bytes, this.#length);
 		} catch (error) {
 			try {
 				this.#fs.ftruncateSync(this.#fd!, this.#length);

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type {ResultRecord} from './types.js';
+import {writeAllAt} from './wholeWrites.js';
 import {writeFailure, type WriteFailure} from './writeFailure.js';
 
 /** Thrown when the results file cannot be used (unwritable folder, locked by another run, a full disk). */
@@ -155,15 +156,6 @@ export function scanResults(filePath: string): ScannedResults {
 	return {latest, lines, tornLine, tornOffset: tornLine != null ? lastBadOffset : null, badLines};
 }
 
-/** Write all of `bytes` at `position`: a short write (a disk filling up) is not success. */
-function writeAll(fd: number, bytes: Buffer, length: number, position: number): void {
-	for (let done = 0; done < length; ) {
-		const n = fs.writeSync(fd, bytes, done, length - done, position + done);
-		if (n <= 0) throw Object.assign(new Error('the device took nothing'), {code: 'EIO'});
-		done += n;
-	}
-}
-
 function readAll(fd: number, into: Buffer, at: number, length: number, position: number): void {
 	for (let done = 0; done < length; ) {
 		const n = fs.readSync(fd, into, at + done, length - done, position + done);
@@ -192,7 +184,7 @@ export function compactResults(filePath: string, order: readonly string[]): numb
 		let used = 0;
 		let written = 0;
 		const flush = () => {
-			writeAll(target!, out, used, written);
+			writeAllAt(fs.writeSync, target!, out, written, used);
 			written += used;
 			used = 0;
 		};
@@ -289,7 +281,7 @@ export function lockResults(filePath: string): () => void {
 		}
 		// A lock without its pid would read as stale to the next run: on a full disk, take none and say so.
 		try {
-			writeAll(fd, Buffer.from(`${process.pid}\n`), Buffer.byteLength(`${process.pid}\n`), 0);
+			writeAllAt(fs.writeSync, fd, Buffer.from(`${process.pid}\n`), 0);
 			fs.closeSync(fd);
 		} catch (error) {
 			closeQuietly(fd);

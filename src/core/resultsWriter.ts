@@ -15,6 +15,7 @@ import {systemClock} from './clock.js';
 import {defaultFallbackDirs, writeFallback, type FallbackResult} from './fallback.js';
 import {ResultsFileError} from './results.js';
 import type {Clock, ResultRecord} from './types.js';
+import {chunksOf, CHUNK, writeAllAt} from './wholeWrites.js';
 import {REPLACED, writeFailure, type WriteFailure} from './writeFailure.js';
 
 /** The file operations the writer uses; tests that cannot mount a small disk inject failing ones. */
@@ -53,8 +54,6 @@ export interface ResultsWriterOptions {
 	readonly fs?: WriterFs;
 }
 
-/** The largest piece written at once when copying or flushing held records. */
-const CHUNK = 1 << 20;
 const NEWLINE = 10;
 
 class ReplacedError extends Error {
@@ -238,13 +237,8 @@ export class ResultsWriter {
 	/** Write all of `bytes` at the end of the whole records, or cut the file back and throw. */
 	#writeWhole(bytes: Buffer): void {
 		if (this.#fd == null) throw Object.assign(new Error('no open file'), {code: 'EBADF'});
-		let done = 0;
 		try {
-			while (done < bytes.length) {
-				const n = this.#fs.writeSync(this.#fd, bytes, done, bytes.length - done, this.#goodLength + done);
-				if (n <= 0) throw Object.assign(new Error('the device took nothing'), {code: 'EIO'});
-				done += n;
-			}
+			writeAllAt(this.#fs.writeSync, this.#fd, bytes, this.#goodLength);
 		} catch (error) {
 			this.#cutBack();
 			throw error;
@@ -342,11 +336,7 @@ export class ResultsWriter {
 			const read = this.#fs.readSync(this.#fd!, buffer, 0, Math.min(buffer.length, length - offset), offset);
 			if (read <= 0) throw Object.assign(new Error('the file ended early'), {code: 'EIO'});
 			for (let i = 0; i < read; i++) if (buffer[i] === NEWLINE) lines++;
-			for (let done = 0; done < read; ) {
-				const n = write(target, buffer, done, read - done, offset + done);
-				if (n <= 0) throw Object.assign(new Error('the device took nothing'), {code: 'EIO'});
-				done += n;
-			}
+			writeAllAt(write, target, buffer, offset, read);
 			offset += read;
 		}
 		return lines;
@@ -384,11 +374,8 @@ export class ResultsWriter {
 		let next = 0;
 		try {
 			this.#ensureFile();
-			while (next < this.#held.length) {
-				let end = next;
-				let size = 0;
-				while (end < this.#held.length && (end === next || size + this.#held[end]!.length <= CHUNK)) size += this.#held[end++]!.length;
-				this.#writeWhole(Buffer.from(this.#held.slice(next, end).join('')));
+			for (const {bytes, end} of chunksOf(this.#held)) {
+				this.#writeWhole(bytes);
 				next = end;
 			}
 		} catch (error) {
@@ -412,18 +399,9 @@ export class ResultsWriter {
 				// The fallback lives on another disk: plain node:fs, whatever this writer was given.
 				records = orphan > 0 ? this.#copyInto(fd, orphan, fs.writeSync) : 0;
 				let offset = orphan;
-				for (let i = 0; i < this.#held.length; ) {
-					let end = i;
-					let size = 0;
-					while (end < this.#held.length && (end === i || size + this.#held[end]!.length <= CHUNK)) size += this.#held[end++]!.length;
-					const bytes = Buffer.from(this.#held.slice(i, end).join(''));
-					for (let done = 0; done < bytes.length; ) {
-						const n = fs.writeSync(fd, bytes, done, bytes.length - done, offset + done);
-						if (n <= 0) throw Object.assign(new Error('the device took nothing'), {code: 'EIO'});
-						done += n;
-					}
+				for (const {bytes} of chunksOf(this.#held)) {
+					writeAllAt(fs.writeSync, fd, bytes, offset);
 					offset += bytes.length;
-					i = end;
 				}
 				records += this.#held.length;
 			},
