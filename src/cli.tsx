@@ -7,12 +7,22 @@
 import {readFileSync, rmSync} from 'node:fs';
 import {Command, InvalidArgumentError, Option} from 'commander';
 import type {CastWriter} from './core/cast.js';
+import type {RunSummary} from './core/engine.js';
+import {redactSecrets} from './core/secrets.js';
 import type {RunOptions, Endpoint, Style} from './runBatch.js';
 import type {SimProfileName, SimulatorOptions} from './sim/index.js';
 import {NO_FAULTS} from './sim/profiles.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string}).version;
 const PROFILES: readonly SimProfileName[] = ['calm', 'flaky', 'storm', 'chaos'];
+/** The exit status of a bug in pacer. */
+const EXIT_UNEXPECTED = 70;
+/** After a first signal: requests in flight may finish this long, then they are aborted. */
+const GRACE_MS = 3000;
+/** After a first signal the process is gone by then, whatever the requests or the disk do. */
+const SIGNAL_DEADLINE_MS = 4500;
+/** After a second signal. */
+const SECOND_SIGNAL_DEADLINE_MS = 1000;
 
 /** Thrown for a usage error: printed as one line, exit 2, nothing sent. */
 class UsageError extends Error {
@@ -171,7 +181,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const jobs = await readPrompts(input);
 
 	const {prepareRun} = await import('./runBatch.js');
-	const {formatEvent, formatSummary, exitCodeFor} = await import('./headless.js');
+	const {formatEvent, formatResultsEvent, formatSummary, exitCodeFor, fallbackReport} = await import('./headless.js');
 	const {ResultsFileError} = await import('./core/results.js');
 	let startedAt = Date.now();
 	const options: RunOptions = {
@@ -206,6 +216,13 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 					const line = formatEvent(event, startedAt);
 					if (line) log(line);
 				},
+		// The dashboard shows these from the store; headless, each is one line (none per prompt).
+		onResultsEvent: useTui
+			? undefined
+			: event => {
+					const line = formatResultsEvent(event, startedAt);
+					if (line) log(line);
+				},
 	};
 	const cast = flags.record ? await openRecording(flags.record, useTui, input, endpoint) : undefined;
 	let run;
@@ -221,6 +238,12 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		throw error;
 	}
 	if (run.tornLine != null) log(`pacer: ${run.outPath}:${run.tornLine}: ignored a torn last line (an earlier run was cut off)`);
+	if (run.discarded.length > 0) {
+		log(`pacer: a new run replaces ${run.outPath}: removed the fallback file(s) of an earlier run with it (${run.discarded.join(', ')}); --resume would have merged them`);
+	}
+	if (run.merged.files.length > 0) {
+		log(`pacer: resuming: merged ${run.merged.records} result(s) from ${run.merged.files.join(', ')} into ${run.outPath}`);
+	}
 	if (run.alreadyDone > 0) log(`pacer: resuming: ${run.alreadyDone} prompt(s) already succeeded in ${run.outPath}`);
 	if (endpoint.kind === 'sim' && !useTui) log(`pacer: using the built-in simulator (${run.endpointLabel})`);
 
@@ -230,36 +253,64 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	}
 
 	// Signals: the first stops dispatching and lets in-flight requests finish for a short
-	// grace period; the second aborts them at once. Every record is on disk either way.
+	// grace period; the second aborts them at once. Every record is on disk (or in a
+	// fallback file) either way, and a deadline ends the process whatever the disk does.
 	let signals = 0;
 	let exitCode: number | null = null;
+	const report = (summary: RunSummary): number => {
+		if (flags.json) {
+			process.stdout.write(`${JSON.stringify({...summary, alreadyDone: run.alreadyDone, out: run.outPath, fallback: run.fallback?.path ?? null})}\n`);
+		} else {
+			log(formatSummary(summary, {outPath: run.outPath, alreadyDone: run.alreadyDone}));
+		}
+		const saved = fallbackReport(run);
+		for (const line of saved.lines) process.stderr.write(`${line}\n`);
+		return saved.exitCode ?? exitCode ?? exitCodeFor(summary);
+	};
+	let deadline: NodeJS.Timeout | null = null;
+	const leaveBy = (ms: number) => {
+		if (deadline) clearTimeout(deadline);
+		deadline = setTimeout(() => {
+			process.stderr.write('pacer: requests did not settle in time: leaving now\n');
+			process.exit(report(run.finishNow()));
+		}, ms);
+		deadline.unref();
+	};
 	const onSignal = (signal: NodeJS.Signals) => {
 		signals++;
 		exitCode = signal === 'SIGTERM' ? 143 : 130;
 		if (signals === 1) {
-			log(`pacer: ${signal}: stopping; in-flight requests get 3s to finish (again to abort now)`);
+			log(`pacer: ${signal}: stopping; in-flight requests get ${GRACE_MS / 1000}s to finish (again to abort now)`);
 			void run.engine.stop({reason: `interrupted (${signal})`});
-			setTimeout(() => void run.engine.stop({abort: true, reason: `interrupted (${signal})`}), 3000).unref();
+			setTimeout(() => void run.engine.stop({abort: true, reason: `interrupted (${signal})`}), GRACE_MS).unref();
+			leaveBy(SIGNAL_DEADLINE_MS);
 		} else {
 			void run.engine.stop({abort: true, reason: `interrupted (${signal})`});
+			leaveBy(SECOND_SIGNAL_DEADLINE_MS);
 		}
 	};
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
+	const onFatal = (error: unknown) => {
+		process.stderr.write(`pacer: unexpected error (a bug in pacer): ${redactSecrets(String((error as Error)?.stack ?? error))}\n`);
+		report(run.finishNow());
+		process.exit(EXIT_UNEXPECTED);
+	};
+	const handlers: Array<[string, (...args: any[]) => void]> = [
+		['SIGINT', onSignal],
+		['SIGTERM', onSignal],
+		['uncaughtException', onFatal],
+		['unhandledRejection', onFatal],
+	];
+	for (const [event, handler] of handlers) process.on(event, handler);
+	stalled = () => report(run.finishNow());
 	startedAt = Date.now();
 	try {
 		await run.engine.run();
+		return report(await run.finish());
 	} finally {
-		process.off('SIGINT', onSignal);
-		process.off('SIGTERM', onSignal);
+		stalled = null;
+		if (deadline) clearTimeout(deadline);
+		for (const [event, handler] of handlers) process.off(event, handler);
 	}
-	const summary = await run.finish();
-	if (flags.json) {
-		process.stdout.write(`${JSON.stringify({...summary, alreadyDone: run.alreadyDone, out: run.outPath})}\n`);
-	} else {
-		log(formatSummary(summary, {outPath: run.outPath, alreadyDone: run.alreadyDone}));
-	}
-	return exitCode ?? exitCodeFor(summary);
 }
 
 /** `--record`: the asciicast is opened before the run starts, so a path that cannot be written is a usage error. */
@@ -396,6 +447,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
 	return program;
 }
 
+/**
+ * What a run still holds when the event loop empties while it is unfinished (a bug: a
+ * promise nothing will settle). Saving it, then exiting 70, beats Node's silent 13.
+ */
+let stalled: (() => number) | null = null;
+
 async function main(): Promise<void> {
 	let code = 0;
 	const program = buildProgram(c => {
@@ -412,9 +469,8 @@ async function main(): Promise<void> {
 			process.stderr.write(`pacer: ${error.message}\n`);
 			code = 2;
 		} else {
-			const {redactSecrets} = await import('./core/secrets.js');
 			process.stderr.write(`pacer: unexpected error (a bug in pacer): ${redactSecrets(String((error as Error)?.stack ?? error))}\n`);
-			code = 70;
+			code = EXIT_UNEXPECTED;
 		}
 	}
 	process.exitCode = code;
@@ -422,4 +478,20 @@ async function main(): Promise<void> {
 	setTimeout(() => process.exit(code), 50).unref();
 }
 
-await main();
+// Node ignores SIGXFSZ so that a write past the file size limit (ulimit -f) fails with
+// EFBIG, which pacer's writers handle. Ink's signal-exit listens for it and re-raises it
+// when no one else does, which would kill the run: this listener, kept for the whole
+// process (signals arrive asynchronously), is that someone.
+process.on('SIGXFSZ', () => {});
+
+// Not a top-level await: an unsettled one would end the process with Node's 13 and no word.
+let settled = false;
+process.on('beforeExit', () => {
+	if (settled) return;
+	process.stderr.write('pacer: the run stopped making progress (a bug in pacer)\n');
+	stalled?.();
+	process.exit(EXIT_UNEXPECTED);
+});
+void main().finally(() => {
+	settled = true;
+});

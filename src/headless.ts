@@ -1,5 +1,7 @@
 /** Plain-line output for runs without the dashboard (CI, pipes, `--no-tui`). */
 import type {EngineEvent, RunSummary} from './core/engine.js';
+import type {WriterEvent} from './core/resultsWriter.js';
+import type {PreparedRun} from './runBatch.js';
 
 const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
 
@@ -44,6 +46,56 @@ export function formatEvent(event: EngineEvent, startedAt: number): string | nul
 		case 'unexpected':
 			return `${at}  ${pad(event.id, 14)} BUG      ${event.error.message}${event.error.stack ? `\n${event.error.stack}` : ''}`;
 	}
+}
+
+/** One line when the results file stops taking records, one when it takes them again; null for the rest. */
+export function formatResultsEvent(event: WriterEvent, startedAt: number): string | null {
+	const at = formatElapsed(event.at - startedAt);
+	switch (event.type) {
+		case 'write-failed': {
+			const inFlight = event.inFlight ? `, the ${event.inFlight} in flight finish` : '';
+			return (
+				`${at}  on hold: cannot write ${event.failure.path}: ${event.failure.message}. ` +
+				`Sending is paused${inFlight} and results are kept in memory; pacer tries again every second and goes on by itself ` +
+				`when there is room. Ctrl+C saves them to a fallback file.`
+			);
+		}
+		case 'write-recovered':
+			return `${at}  going on: ${event.path} takes results again; wrote the ${event.written} held (held ${formatWait(event.heldMs)})`;
+		case 'recreated':
+			return `${at}  ${event.path} was removed during the run: made it again with the ${event.records} result(s) written so far`;
+		case 'held':
+		case 'fallback':
+			return null;
+	}
+}
+
+/** The exit status when some results are in a fallback file instead of `--out` (sysexits' EX_TEMPFAIL). */
+export const EXIT_FALLBACK = 75;
+
+/**
+ * What to tell a person after a run whose `--out` would not take everything (on stderr),
+ * and the exit status that follows: EXIT_FALLBACK whenever results are outside `--out`.
+ */
+export function fallbackReport(run: Pick<PreparedRun, 'fallback' | 'compactError' | 'outPath'>): {lines: string[]; exitCode: number | null} {
+	const lines: string[] = [];
+	if (run.compactError) lines.push(`pacer: ${run.compactError}; it is valid as it is (where an id has two records the last counts, as --resume reads it)`);
+	const saved = run.fallback;
+	if (!saved) return {lines, exitCode: null};
+	if (saved.path) {
+		lines.push(
+			`pacer: ${saved.records} result(s) could not be written to ${run.outPath}; saved them to ${saved.path}. ` +
+				`Make room, then run again with --resume: it merges that file into ${run.outPath} and sends none of them again.`,
+		);
+	} else {
+		const tried = saved.failures.map(f => `${f.path}: ${f.message}`).join('; ');
+		lines.push(
+			`pacer: ${saved.unsaved.length} result(s) could not be written to ${run.outPath}, nor to a fallback file (${tried}); ` +
+				'they follow on stderr, one JSON record a line:',
+		);
+		for (const line of saved.unsaved) lines.push(line.trimEnd());
+	}
+	return {lines, exitCode: EXIT_FALLBACK};
 }
 
 export interface SummaryContext {

@@ -12,6 +12,8 @@ export {classifyError, AttemptTimeoutError, CancelledError, StreamFailedError, s
 export {readJobs, parseJobs, InputError} from './core/input.js';
 export {Engine} from './core/engine.js';
 export type {EngineEvent, EngineOptions, RunSummary} from './core/engine.js';
+export type {WriterEvent} from './core/resultsWriter.js';
+export type {WriteFailure} from './core/writeFailure.js';
 export {OpenAIModelClient} from './core/client.js';
 export type {ModelClient, AttemptRequest, AttemptResult} from './core/client.js';
 export {RateLimiter} from './core/limiter.js';

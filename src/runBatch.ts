@@ -2,16 +2,17 @@
  * Wiring a run: input jobs + options -> results file, simulator (when asked), client,
  * engine. The CLI and the library both go through here; nothing here reads argv or env.
  */
-import {rmSync} from 'node:fs';
 import {OpenAIModelClient, type ModelClient} from './core/client.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
-import {compactResults, lockResults, ResultsWriter, scanResults} from './core/results.js';
+import type {FallbackResult} from './core/fallback.js';
+import type {WriterEvent, WriterFs} from './core/resultsWriter.js';
 import {countInputTokens, fitInputToTokens} from './core/tokens.js';
 import {costUsd, priceFor, type Price} from './core/prices.js';
 import {registerSecret} from './core/secrets.js';
 import type {ErrorInfo, JobSpec} from './core/types.js';
 import {startSimulator, type SimProfileName, type Simulator, type SimulatorOptions} from './sim/index.js';
 import type {RunStore} from './store/runStore.js';
+import {RunResults} from './runResults.js';
 
 export type Style = 'short' | 'medium' | 'long';
 
@@ -29,8 +30,14 @@ export type Endpoint =
 export interface RunOptions {
 	/** Where results go; null keeps them only in memory (library use). @default null */
 	readonly out?: string | null;
-	/** Skip jobs whose latest record in `out` succeeded. @default false */
+	/** Skip jobs whose latest record in `out` (or a fallback file of it) succeeded. @default false */
 	readonly resume?: boolean;
+	/** How often a results file that takes nothing (a full disk) is tried again. @default 1000 */
+	readonly retryWriteMs?: number;
+	/** Where results go when `out` cannot take them at the end, and where resume looks. @default [the temp folder, the current folder] */
+	readonly fallbackDirs?: readonly string[];
+	/** File operations of the results writer (tests that cannot mount a small disk). @default node:fs */
+	readonly writerFs?: WriterFs;
 	/** @default 'gpt-5.4-mini' */
 	readonly model?: string;
 	/** @default 256, or the style's cap */
@@ -76,6 +83,8 @@ export interface RunOptions {
 	/** Keep reply text in the store (for a dashboard); the results file has it either way. @default true */
 	readonly retainOutput?: boolean;
 	readonly onEvent?: (event: EngineEvent) => void;
+	/** What the results file tells: a write failed (once), writes go through again, a fallback file at the end. */
+	readonly onResultsEvent?: (event: WriterEvent) => void;
 }
 
 export interface PreparedRun {
@@ -86,11 +95,24 @@ export interface PreparedRun {
 	readonly alreadyDone: number;
 	/** A torn last line found in `out` on resume. */
 	readonly tornLine: number | null;
+	/** Fallback files of earlier runs merged into `out` on resume. */
+	readonly merged: {readonly files: readonly string[]; readonly records: number};
+	/** Fallback files of an earlier run that this new run (no resume) removed with the old `out`. */
+	readonly discarded: readonly string[];
 	readonly simulator: Simulator | null;
 	/** What the header shows as the endpoint. */
 	readonly endpointLabel: string;
 	/** Stop the simulator, compact the results file (unless `compact` is false), release the lock. */
 	finish(options?: {compact?: boolean}): Promise<RunSummary>;
+	/**
+	 * The part of `finish` that cannot wait (a signal's deadline): close the results (a
+	 * fallback file for what `out` would not take) and release the lock, at once.
+	 */
+	finishNow(): RunSummary;
+	/** After the end: where the records `out` would not take went (null: all are in `out`). */
+	readonly fallback: (FallbackResult & {readonly records: number; readonly unsaved: readonly string[]}) | null;
+	/** After the end: why the final compaction did not happen (the file is valid as it was). */
+	readonly compactError: string | null;
 }
 
 function priceOf(model: string, options: RunOptions): Price | null {
@@ -121,31 +143,21 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 	}
 
 	const outPath = options.out ?? null;
-	let release: () => void = () => {};
-	let writer: ResultsWriter | undefined;
-	let alreadyDone = 0;
-	let tornLine: number | null = null;
 	const order = jobs.map(job => job.id);
-	if (outPath) {
-		release = lockResults(outPath);
-		try {
-			if (options.resume) {
-				const previous = scanResults(outPath);
-				tornLine = previous.tornLine;
-				const before = specs.length;
-				specs = specs.filter(spec => previous.latest.get(spec.id)?.status !== 'succeeded');
-				alreadyDone = before - specs.length;
-				// Drop a torn tail so appends start on a fresh line.
-				if (tornLine != null || previous.badLines.length > 0) compactResults(outPath, order);
-			} else {
-				// A new run replaces an old results file rather than mixing with it.
-				rmSync(outPath, {force: true});
-			}
-			writer = new ResultsWriter(outPath);
-		} catch (error) {
-			release();
-			throw error;
-		}
+	const results = outPath
+		? new RunResults(outPath, order, {
+				resume: options.resume,
+				retryMs: options.retryWriteMs,
+				fallbackDirs: options.fallbackDirs,
+				fs: options.writerFs,
+				onEvent: options.onResultsEvent,
+			})
+		: null;
+	let alreadyDone = 0;
+	if (results && options.resume) {
+		const before = specs.length;
+		specs = specs.filter(spec => !results.done.has(spec.id));
+		alreadyDone = before - specs.length;
 	}
 
 	const endpoint: Endpoint = options.endpoint ?? {kind: 'sim', profile: 'calm', seed: 1};
@@ -206,34 +218,56 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 			const p = price(m);
 			return p ? costUsd(usage, p) : null;
 		},
-		writer,
+		writer: results?.writer,
 		retainOutput: options.retainOutput,
 		store: options.store,
 		endpoint: endpointLabel,
 		onEvent: options.onEvent,
 	});
 
+	results?.attach(engine);
+
+	const closeNow = (): RunSummary => {
+		const summary = engine.close();
+		results?.afterClose();
+		results?.release();
+		return summary;
+	};
 	let finished: Promise<RunSummary> | null = null;
 	return {
 		engine,
 		store: engine.store,
 		outPath,
 		alreadyDone,
-		tornLine,
+		tornLine: results?.tornLine ?? null,
+		merged: results?.merged ?? {files: [], records: 0},
+		discarded: results?.discarded ?? [],
 		simulator,
 		endpointLabel,
 		finish(finishOptions = {}) {
 			finished ??= (async () => {
 				const summary = engine.close();
 				try {
-					if (outPath && finishOptions.compact !== false) compactResults(outPath, order);
+					if (results && finishOptions.compact !== false) results.compact(order);
 				} finally {
-					release();
+					closeNow();
 					await simulator?.close();
 				}
 				return summary;
 			})();
 			return finished;
+		},
+		finishNow() {
+			const summary = closeNow();
+			void simulator?.close();
+			return summary;
+		},
+		get fallback() {
+			const saved = results?.writer.fallback;
+			return saved ? {...saved, unsaved: results!.writer.unsaved()} : null;
+		},
+		get compactError() {
+			return results?.compactError?.message ?? null;
 		},
 	};
 }
@@ -242,6 +276,8 @@ export interface BatchResult {
 	readonly summary: RunSummary;
 	readonly store: RunStore;
 	readonly outPath: string | null;
+	/** A fallback file holding the records `out` would not take (a full disk); null when all are in `out`. */
+	readonly fallbackPath: string | null;
 }
 
 /** Run a batch headless: the library's entry point. */
@@ -252,5 +288,5 @@ export async function runBatch(jobs: readonly JobSpec[], options: RunOptions = {
 	} finally {
 		await run.finish();
 	}
-	return {summary: run.engine.summary(), store: run.store, outPath: run.outPath};
+	return {summary: run.engine.summary(), store: run.store, outPath: run.outPath, fallbackPath: run.fallback?.path ?? null};
 }

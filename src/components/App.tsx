@@ -3,6 +3,7 @@ import {useReducer, useState} from 'react';
 import type {RunControls} from '../core/controls.js';
 import type {Clock} from '../core/types.js';
 import {DetailPane} from './DetailPane.js';
+import {DiskBanner, diskBanner} from './DiskBanner.js';
 import {FilterBar} from './FilterBar.js';
 import {Header} from './Header.js';
 import {HelpBar, type Notice} from './HelpBar.js';
@@ -53,12 +54,15 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt}: AppPr
 	const phase = useRunView(view, s => s.run.phase);
 	const inFlight = useRunView(view, s => s.counts.running);
 	const total = useRunView(view, s => s.order.length);
+	const disk = useRunView(view, s => s.disk);
+	// Ticking while the disk line shows, too: it goes by itself a few seconds after recovery.
+	const now = useNow(clock, TICK_MS, (phase !== 'done' && phase !== 'idle') || disk != null, view);
+	const banner = diskBanner(disk, now);
 	const filterBar = state.editing || hasFilter(state);
-	const layout = screenLayout(size, {filterBar});
+	const layout = screenLayout(size, {filterBar, banner: banner != null});
 	const ids = useJobList(view, state.query, state.status);
 	const pageSize = Math.max(1, layout.bodyRows - 1);
 	const selection = useSelection(ids, pageSize);
-	const now = useNow(clock, TICK_MS, phase !== 'done' && phase !== 'idle', view);
 
 	useKeymap(state.editing, {
 		onCommand: command =>
@@ -74,6 +78,7 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt}: AppPr
 	return (
 		<Box flexDirection="column" width={width} height={layout.height} overflow="hidden">
 			<Header view={view} now={now} width={width} />
+			{banner ? <DiskBanner {...banner} /> : null}
 			{phase === 'done' ? (
 				<Summary view={view} width={width} outPath={outPath} rows={layout.statsRows} />
 			) : (

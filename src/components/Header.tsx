@@ -23,9 +23,12 @@ const PHASE: Record<RunPhase, {glyph: string; colour: (theme: Theme) => string |
 export function Header({view, now, width}: HeaderProps) {
 	const theme = useTheme();
 	const run = useRunView(view, state => state.run);
+	const held = useRunView(view, state => state.disk?.state === 'held');
 	const elapsed = run.startedAt == null ? 0 : (run.finishedAt ?? now) - run.startedAt;
-	const phase = PHASE[run.phase];
-	const right = `${phase.glyph} ${run.phase}  ${formatElapsedClock(elapsed)}`;
+	// The run's own hold (its results cannot be written) says so, apart from the user's pause.
+	const onHold = held && (run.phase === 'running' || run.phase === 'paused');
+	const phase = onHold ? PHASE.paused : PHASE[run.phase];
+	const right = `${phase.glyph} ${onHold ? 'on hold' : run.phase}  ${formatElapsedClock(elapsed)}`;
 	return (
 		<Box width={width} justifyContent="space-between">
 			<Box flexShrink={1}>

@@ -18,10 +18,11 @@ export interface ScreenLayout {
 const HEADER_ROWS = 1;
 const FOOTER_ROWS = 1;
 
-export function screenLayout(size: TerminalSize, options: {filterBar: boolean}): ScreenLayout {
+/** `banner`: the one-line disk banner under the header. */
+export function screenLayout(size: TerminalSize, options: {filterBar: boolean; banner?: boolean}): ScreenLayout {
 	const height = Math.max(1, size.rows - 1);
 	const statsRows = height >= 14 ? 4 : 2;
-	const fixed = HEADER_ROWS + statsRows + FOOTER_ROWS + (options.filterBar ? 1 : 0);
+	const fixed = HEADER_ROWS + statsRows + FOOTER_ROWS + (options.filterBar ? 1 : 0) + (options.banner ? 1 : 0);
 	return {width: Math.max(20, size.columns), height, statsRows, bodyRows: Math.max(1, height - fixed)};
 }
 

@@ -8,7 +8,7 @@ import type {CastWriter} from '../core/cast.js';
 import {systemClock} from '../core/clock.js';
 import {redactSecrets} from '../core/secrets.js';
 import type {Clock} from '../core/types.js';
-import {formatSummary} from '../headless.js';
+import {fallbackReport, formatSummary} from '../headless.js';
 import type {PreparedRun} from '../runBatch.js';
 import {App} from './App.js';
 import {TerminalScreen} from './screen.js';
@@ -46,6 +46,9 @@ const INK_MAX_FPS = 30;
 const STORE_THROTTLE_MS = Math.ceil(1000 / STORE_UPDATES_PER_SECOND);
 /** The exit code of a bug, as the CLI uses it. */
 const EXIT_UNEXPECTED = 70;
+/** After a signal the process is gone by then, whatever the requests or the disk do. */
+const SIGNAL_DEADLINE_MS = 4500;
+const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129};
 
 /** Run `run` under the dashboard; resolves with the exit code once the terminal is restored. */
 export async function runDashboard(run: PreparedRun, options: DashboardOptions): Promise<number> {
@@ -55,20 +58,28 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 	const view = throttleStore(run.store, STORE_THROTTLE_MS);
 	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: options.exitWhenDone});
 
-	const onSigint = () => session.interrupt('SIGINT');
-	const onSigterm = () => session.interrupt('SIGTERM');
-	const onSighup = () => session.interrupt('SIGHUP');
+	// The terminal back, then the records saved where they can go, whatever else is stuck.
+	const leaveNow = (code: number) => {
+		screen.restore();
+		run.finishNow();
+		const saved = fallbackReport(run);
+		for (const line of saved.lines) process.stderr.write(`${line}\n`);
+		process.exit(saved.exitCode ?? code);
+	};
+	let deadline: NodeJS.Timeout | null = null;
+	const onSignal = (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
+		deadline ??= setTimeout(() => leaveNow(SIGNAL_EXIT[signal]), SIGNAL_DEADLINE_MS);
+		deadline.unref();
+		session.interrupt(signal);
+	};
+	const onSigint = () => onSignal('SIGINT');
+	const onSigterm = () => onSignal('SIGTERM');
+	const onSighup = () => onSignal('SIGHUP');
 	const restore = () => screen.restore();
 	// A bug must not leave the terminal on the alternate screen with no cursor.
 	const onFatal = (error: unknown) => {
-		screen.restore();
-		try {
-			run.engine.close();
-		} catch {
-			// Best effort: the records written so far are on disk already.
-		}
 		process.stderr.write(`pacer: unexpected error in the dashboard (a bug in pacer): ${redactSecrets(String((error as Error)?.stack ?? error))}\n`);
-		process.exit(EXIT_UNEXPECTED);
+		leaveNow(EXIT_UNEXPECTED);
 	};
 	// Every way out restores the terminal; the same table subscribes and unsubscribes.
 	const handlers: Array<[string, (...args: any[]) => void]> = [
@@ -117,13 +128,17 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		stopRecording();
 		screen.restore();
 		stdout.write(`${formatSummary(summary, {outPath: run.outPath, alreadyDone: run.alreadyDone})}\n`);
-		if (cast) stdout.write(`pacer: recorded the dashboard to ${cast.path}\n`);
-		return code;
+		if (cast?.failure) process.stderr.write(`pacer: ${cast.failure}\n`);
+		else if (cast) stdout.write(`pacer: recorded the dashboard to ${cast.path}\n`);
+		const saved = fallbackReport(run);
+		for (const line of saved.lines) process.stderr.write(`${line}\n`);
+		return saved.exitCode ?? code;
 	} catch (error) {
 		await run.engine.stop({abort: true, reason: 'the dashboard failed'}).catch(() => {});
 		await run.finish().catch(() => {});
 		throw error;
 	} finally {
+		if (deadline) clearTimeout(deadline);
 		stopRecording();
 		process.off('exit', stopRecording);
 		instance.unmount();

@@ -23,8 +23,8 @@ export const EXIT_TERMINATED = 143;
 /** The terminal went away. */
 export const EXIT_HANGUP = 129;
 
-/** How long aborted requests get to settle before the dashboard leaves anyway. */
-const ABORT_GRACE_MS = 5000;
+/** How long aborted requests get to settle before the dashboard leaves anyway (a signal must win within 5 s). */
+const ABORT_GRACE_MS = 3000;
 
 export class DashboardSession {
 	/** Resolves with the exit code once the dashboard may close; rejects if the run throws. */
@@ -77,12 +77,15 @@ export class DashboardSession {
 		return 'aborting';
 	}
 
-	/** Ctrl+C, SIGINT, SIGTERM or SIGHUP: abort what is in flight, flush, leave with 130 (143, 129). */
+	/**
+	 * Ctrl+C, SIGINT, SIGTERM or SIGHUP: abort what is in flight, flush, leave with 130
+	 * (143, 129). A second one while aborting leaves at once.
+	 */
 	interrupt(how: Interruption): void {
 		if (how === 'SIGTERM') this.#exitCode = EXIT_TERMINATED;
 		else if (how === 'SIGHUP') this.#exitCode = EXIT_HANGUP;
 		else if (!this.#done || this.#stage !== 'running') this.#exitCode ??= EXIT_INTERRUPTED;
-		if (this.#done) {
+		if (this.#done || this.#stage === 'aborting') {
 			this.#leave();
 			return;
 		}

@@ -3,10 +3,14 @@
  * line, `[seconds, "o", text]` for output and `[seconds, "r", "COLSxROWS"]` for a resize.
  * The writer appends each event as it happens with a synchronous write, so a crash
  * leaves a file that plays up to the crash; every text goes through `redactSecrets`
- * first, so a key that somehow reached the screen never reaches the file.
+ * first, so a key that somehow reached the screen never reaches the file. A write that
+ * fails (a full disk) is cut back to the last whole event and ends the recording, with
+ * one message, never the run.
  */
-import {closeSync, openSync, writeSync} from 'node:fs';
+import * as fs from 'node:fs';
 import {redactSecrets} from './secrets.js';
+import {writeAllAt} from './wholeWrites.js';
+import {writeFailure} from './writeFailure.js';
 
 /** The environment a cast names: asciinema's players read these two and no more. */
 export interface CastEnv {
@@ -37,6 +41,8 @@ export interface CastWriterOptions {
 	readonly startedAt?: number;
 	/** A monotonic ms clock for event times, which count from the first event. @default performance.now */
 	readonly now?: () => number;
+	/** File operations (tests that cannot mount a small disk inject failing ones). @default node:fs */
+	readonly fs?: Pick<typeof fs, 'openSync' | 'writeSync' | 'ftruncateSync' | 'closeSync'>;
 }
 
 /** Event times in the file: ms precision is plenty, and keeps the lines short. */
@@ -48,12 +54,17 @@ export class CastWriter {
 	readonly path: string;
 	#fd: number | null;
 	readonly #now: () => number;
+	readonly #fs: NonNullable<CastWriterOptions['fs']>;
 	#start: number | null = null;
+	/** Bytes of whole lines written: a failed write is cut back to it. */
+	#length = 0;
+	#failure: string | null = null;
 
-	/** Creates (or truncates) `path` and writes the header at once. */
+	/** Creates (or truncates) `path` and writes the header at once; throws when it cannot. */
 	constructor(path: string, options: CastWriterOptions) {
 		this.path = path;
 		this.#now = options.now ?? (() => performance.now());
+		this.#fs = options.fs ?? fs;
 		const env: {TERM?: string; SHELL?: string} = {};
 		if (options.env?.TERM) env.TERM = options.env.TERM;
 		if (options.env?.SHELL) env.SHELL = options.env.SHELL;
@@ -65,12 +76,22 @@ export class CastWriter {
 			...(options.title ? {title: redactSecrets(options.title)} : {}),
 			env,
 		};
-		this.#fd = openSync(path, 'w');
-		this.#line(JSON.stringify(header));
+		this.#fd = this.#fs.openSync(path, 'w');
+		try {
+			this.#write(`${JSON.stringify(header)}\n`);
+		} catch (error) {
+			this.close();
+			throw error;
+		}
 	}
 
 	get closed(): boolean {
 		return this.#fd === null;
+	}
+
+	/** Why the recording stopped before the end (a write failed); null while it records. */
+	get failure(): string | null {
+		return this.#failure;
 	}
 
 	/**
@@ -88,12 +109,16 @@ export class CastWriter {
 		this.#event('r', `${columns}x${rows}`);
 	}
 
-	/** Idempotent; events after it are dropped. */
+	/** Idempotent; events after it are dropped. Never throws. */
 	close(): void {
 		if (this.#fd === null) return;
 		const fd = this.#fd;
 		this.#fd = null;
-		closeSync(fd);
+		try {
+			this.#fs.closeSync(fd);
+		} catch {
+			// nothing more can be done with it
+		}
 	}
 
 	#event(type: 'o' | 'r', data: string): void {
@@ -105,7 +130,29 @@ export class CastWriter {
 	}
 
 	#line(text: string): void {
-		writeSync(this.#fd!, `${text}\n`);
+		try {
+			this.#write(`${text}\n`);
+		} catch (error) {
+			const failure = writeFailure(this.path, error);
+			this.#failure = `the recording stopped early: cannot write ${this.path}: ${failure.message}; it plays up to there`;
+			this.close();
+		}
+	}
+
+	/** All of `text` at the end of the whole lines, or the file cut back to them and a throw. */
+	#write(text: string): void {
+		const bytes = Buffer.from(text);
+		try {
+			writeAllAt(this.#fs.writeSync, this.#fd!, bytes, this.#length);
+		} catch (error) {
+			try {
+				this.#fs.ftruncateSync(this.#fd!, this.#length);
+			} catch {
+				// a torn last line is what a player ignores anyway
+			}
+			throw error;
+		}
+		this.#length += bytes.length;
 	}
 }
 

@@ -12,7 +12,7 @@ import type {RunControls} from './controls.js';
 import {CancelledError, classifyError, errorForRecord, stopsRun} from './errors.js';
 import {AdaptiveConcurrency} from './concurrency.js';
 import {RateLimiter, type Limiter} from './limiter.js';
-import type {ResultsWriter} from './results.js';
+import type {ResultsWriter} from './resultsWriter.js';
 import {createRunStore, type JobView, type RunStore} from '../store/runStore.js';
 import {
 	isFinal,
@@ -157,6 +157,8 @@ export class Engine implements RunControls {
 	#unfinished = 0;
 	#stopping: {reason: string; kind: ErrorKind} | null = null;
 	#paused = false;
+	/** Why the run itself holds dispatching (the results file takes nothing); apart from the user's pause. */
+	#held: string | null = null;
 	#consecutiveConnectionFailures = 0;
 	#started = false;
 	#startedAt = 0;
@@ -241,7 +243,7 @@ export class Engine implements RunControls {
 			this.#rateTimer = setInterval(() => this.#refreshRate(), RATE_REFRESH_MS);
 			this.#rateTimer.unref?.();
 			this.#feed();
-			if (!this.#paused) this.#queue.start();
+			if (!this.#paused && this.#held == null) this.#queue.start();
 		}
 		await this.whenDone();
 		return this.summary();
@@ -305,8 +307,29 @@ export class Engine implements RunControls {
 	resume(): void {
 		if (!this.#paused || this.#stopping) return;
 		this.#paused = false;
-		if (this.#started) this.#queue.start();
+		if (this.#started && this.#held == null) this.#queue.start();
 		if (this.#unfinished > 0) this.store.getState().setRun({phase: 'running'});
+	}
+
+	/**
+	 * Hold dispatching for a reason of the run's own (its results cannot be written):
+	 * requests in flight finish, nothing new is sent. Unlike `pause`, a user's resume does
+	 * not lift it, and `release` does not undo a user's pause.
+	 */
+	hold(reason: string): void {
+		this.#held = reason;
+		this.#queue.pause();
+	}
+
+	release(): void {
+		if (this.#held == null) return;
+		this.#held = null;
+		if (this.#started && !this.#paused && !this.#stopping) this.#queue.start();
+	}
+
+	/** Why dispatching is held, or null. */
+	get held(): string | null {
+		return this.#held;
 	}
 
 	setConcurrency(n: number | 'auto'): void {
@@ -487,7 +510,7 @@ export class Engine implements RunControls {
 		// A ceiling lowered (by a key, or by auto backing off) while this task waited for the
 		// limiter: p-queue only holds back tasks not yet started, so this one must not send.
 		const overCeiling = this.#inFlight >= this.#queue.concurrency;
-		if (job.status !== 'queued' || this.#stopping || this.#paused || overCeiling) {
+		if (job.status !== 'queued' || this.#stopping || this.#paused || this.#held != null || overCeiling) {
 			permit.settle(0);
 			if (reservation) this.#budget.settle(reservation, 0, 0);
 			if (job.status === 'queued' && this.#stopping) this.#skipForStop(job);
@@ -758,7 +781,8 @@ export class Engine implements RunControls {
 	}
 
 	#adaptConcurrency(pacedRpm: number | null): void {
-		if (this.#closed || this.#stopping || this.#concurrencyMode === 'fixed') return;
+		// Paused or held, latency and busy slots say nothing about what the server could take.
+		if (this.#closed || this.#stopping || this.#paused || this.#held != null || this.#concurrencyMode === 'fixed') return;
 		const current = this.#queue.concurrency;
 		const next = this.#adaptive.target({
 			now: this.#clock.now(),

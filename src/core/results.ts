@@ -1,47 +1,23 @@
 /**
- * The results file: one JSON record a line, appended and handed to the OS as each job
- * ends, so a crash leaves at most a torn last line. Resume reads it back; at a clean end
- * it is compacted to exactly one record per input id, in input order.
+ * The results file: one JSON record a line (written by ./resultsWriter.ts), so a crash
+ * leaves at most a torn last line. Resume reads it back; at a clean end it is compacted
+ * to exactly one record per input id, in input order. A lock beside it keeps two runs apart.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type {ResultRecord} from './types.js';
+import {writeAllAt} from './wholeWrites.js';
+import {writeFailure, type WriteFailure} from './writeFailure.js';
 
-/** Thrown when the results file cannot be used (unwritable folder, locked by another run). */
+/** Thrown when the results file cannot be used (unwritable folder, locked by another run, a full disk). */
 export class ResultsFileError extends Error {
 	override readonly name = 'ResultsFileError';
-}
-
-export class ResultsWriter {
-	readonly path: string;
-	#fd: number | null;
-
-	constructor(filePath: string) {
-		this.path = filePath;
-		try {
-			this.#fd = fs.openSync(filePath, 'a', 0o600);
-		} catch (error) {
-			throw new ResultsFileError(`${filePath}: cannot write results (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-		}
-	}
-
-	/** Append one record; returns once the OS has it (a kill -9 afterwards keeps it). */
-	append(record: ResultRecord): void {
-		if (this.#fd === null) throw new ResultsFileError(`${this.path}: writer is closed`);
-		const line = `${JSON.stringify(record)}\n`;
-		fs.writeSync(this.#fd, line);
-	}
-
-	/** Push everything to the disk itself and close. Safe to call twice. */
-	close(): void {
-		if (this.#fd === null) return;
-		try {
-			fs.fsyncSync(this.#fd);
-		} catch {
-			// fsync can fail on some filesystems (e.g. pipes); the data is with the OS already.
-		}
-		fs.closeSync(this.#fd);
-		this.#fd = null;
+	constructor(
+		message: string,
+		/** Set when a write failed (a full disk, EIO, ...), as opposed to a lock or a missing folder. */
+		readonly failure: WriteFailure | null = null,
+	) {
+		super(message);
 	}
 }
 
@@ -52,6 +28,8 @@ export interface ReadResults {
 	readonly lines: number;
 	/** 1-based number of a torn or unreadable last line, if there was one. */
 	readonly tornLine: number | null;
+	/** Byte offset where that torn line starts (cutting the file there drops it). */
+	readonly tornOffset: number | null;
 	/** Unreadable lines that were not the last one (should never happen; reported). */
 	readonly badLines: number[];
 }
@@ -69,15 +47,19 @@ export function readResults(filePath: string): ReadResults {
 	const scan = scanResults(filePath);
 	const latest = new Map<string, ResultRecord>();
 	if (scan.latest.size === 0) return {...scan, latest};
-	const fd = fs.openSync(filePath, 'r');
+	let fd: number | null = null;
 	try {
+		fd = fs.openSync(filePath, 'r');
 		for (const [id, place] of scan.latest) {
 			const bytes = Buffer.alloc(place.length);
-			fs.readSync(fd, bytes, 0, place.length, place.offset);
+			readAll(fd, bytes, 0, place.length, place.offset);
 			latest.set(id, JSON.parse(bytes.toString('utf8')) as ResultRecord);
 		}
+	} catch (error) {
+		const failure = writeFailure(filePath, error);
+		throw new ResultsFileError(`${filePath}: cannot read results (${failure.message})`, failure);
 	} finally {
-		fs.closeSync(fd);
+		if (fd != null) closeQuietly(fd);
 	}
 	return {...scan, latest};
 }
@@ -94,6 +76,7 @@ export interface ScannedResults {
 	readonly latest: Map<string, RecordPlace>;
 	readonly lines: number;
 	readonly tornLine: number | null;
+	readonly tornOffset: number | null;
 	readonly badLines: number[];
 }
 
@@ -111,13 +94,13 @@ export function scanResults(filePath: string): ScannedResults {
 	try {
 		fd = fs.openSync(filePath, 'r');
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {latest, lines: 0, tornLine: null, badLines};
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {latest, lines: 0, tornLine: null, tornOffset: null, badLines};
 		throw new ResultsFileError(`${filePath}: cannot read results (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
 	}
 	let lines = 0;
 	let lineNo = 0;
 	let lastBad: number | null = null;
-	let lastLineEnded = true;
+	let lastBadOffset = 0;
 	const take = (bytes: Buffer, offset: number) => {
 		lineNo++;
 		const text = bytes.toString('utf8');
@@ -131,6 +114,7 @@ export function scanResults(filePath: string): ScannedResults {
 		if (!isRecord(parsed)) {
 			if (lastBad != null) badLines.push(lastBad);
 			lastBad = lineNo;
+			lastBadOffset = offset;
 			return;
 		}
 		if (lastBad != null) {
@@ -159,40 +143,56 @@ export function scanResults(filePath: string): ScannedResults {
 			carry = Buffer.from(data.subarray(start));
 			position += read;
 		}
-		lastLineEnded = carry.length === 0;
-		if (!lastLineEnded) take(carry, carryOffset);
+		if (carry.length > 0) take(carry, carryOffset);
+	} catch (error) {
+		const failure = writeFailure(filePath, error);
+		throw new ResultsFileError(`${filePath}: cannot read results (${failure.message})`, failure);
 	} finally {
-		fs.closeSync(fd);
+		closeQuietly(fd);
 	}
 	// Only the very last line may be torn (a crash mid-append); anything else is damage.
 	const tornLine = lastBad != null && lineNo === lastBad ? lastBad : null;
 	if (lastBad != null && tornLine == null) badLines.push(lastBad);
-	return {latest, lines, tornLine, badLines};
+	return {latest, lines, tornLine, tornOffset: tornLine != null ? lastBadOffset : null, badLines};
+}
+
+function readAll(fd: number, into: Buffer, at: number, length: number, position: number): void {
+	for (let done = 0; done < length; ) {
+		const n = fs.readSync(fd, into, at + done, length - done, position + done);
+		if (n <= 0) throw Object.assign(new Error(`the file ended early (offset ${position + done})`), {code: 'EIO'});
+		done += n;
+	}
 }
 
 /**
- * Rewrite the file with exactly one record per id (the latest), in `order`, atomically.
- * Ids in the file but not in `order` are kept after the others. Streams: each record is
- * copied by its byte range, never the whole file in memory.
+ * Rewrite the file with exactly one record per id (the latest), in `order`, atomically:
+ * the compacted copy is written and synced beside it first, and renamed over it only when
+ * whole, so a full disk leaves the good file as it was (and no copy behind). Ids in the
+ * file but not in `order` are kept after the others. Streams: each record is copied by its
+ * byte range, never the whole file in memory. Throws `ResultsFileError` with the failure.
  */
 export function compactResults(filePath: string, order: readonly string[]): number {
 	const {latest} = scanResults(filePath);
 	const tmp = `${filePath}.${process.pid}.tmp`;
-	const source = fs.openSync(filePath, 'r');
-	const target = fs.openSync(tmp, 'w', 0o600);
+	let source: number | null = null;
+	let target: number | null = null;
 	let count = 0;
 	try {
+		source = fs.openSync(filePath, 'r');
+		target = fs.openSync(tmp, 'w', 0o600);
 		let out = Buffer.alloc(CHUNK);
 		let used = 0;
+		let written = 0;
 		const flush = () => {
-			fs.writeSync(target, out, 0, used);
+			writeAllAt(fs.writeSync, target!, out, written, used);
+			written += used;
 			used = 0;
 		};
 		const copy = (place: RecordPlace) => {
 			const need = place.length + 1;
 			if (used + need > out.length) flush();
 			if (need > out.length) out = Buffer.alloc(need);
-			fs.readSync(source, out, used, place.length, place.offset);
+			readAll(source!, out, used, place.length, place.offset);
 			out[used + place.length] = 10;
 			used += need;
 			count++;
@@ -208,12 +208,40 @@ export function compactResults(filePath: string, order: readonly string[]): numb
 		for (const [id, place] of latest) if (!seen.has(id)) copy(place);
 		flush();
 		fs.fsyncSync(target);
-	} finally {
-		fs.closeSync(source);
 		fs.closeSync(target);
+		target = null;
+		fs.renameSync(tmp, filePath);
+	} catch (error) {
+		if (target != null) closeQuietly(target);
+		try {
+			fs.rmSync(tmp, {force: true});
+		} catch {
+			// the folder itself failed; nothing more to clean
+		}
+		const failure = writeFailure(tmp, error);
+		throw new ResultsFileError(`${filePath}: could not compact (${failure.message}); the file is unchanged`, failure);
+	} finally {
+		if (source != null) closeQuietly(source);
 	}
-	fs.renameSync(tmp, filePath);
 	return count;
+}
+
+/** Cut a torn last line off in place: needs no free space, unlike a compaction. */
+export function dropTornTail(filePath: string, offset: number): void {
+	try {
+		fs.truncateSync(filePath, offset);
+	} catch (error) {
+		const failure = writeFailure(filePath, error);
+		throw new ResultsFileError(`${filePath}: could not drop the torn last line (${failure.message})`, failure);
+	}
+}
+
+function closeQuietly(fd: number): void {
+	try {
+		fs.closeSync(fd);
+	} catch {
+		// nothing more can be done with it
+	}
 }
 
 /**
@@ -229,23 +257,13 @@ export function lockResults(filePath: string): () => void {
 		throw new ResultsFileError(`${filePath}: the folder ${dir} does not exist or is not writable`);
 	}
 	for (let tries = 0; tries < 3; tries++) {
+		let fd: number;
 		try {
-			const fd = fs.openSync(lockPath, 'wx', 0o600);
-			fs.writeSync(fd, `${process.pid}\n`);
-			fs.closeSync(fd);
-			let released = false;
-			return () => {
-				if (released) return;
-				released = true;
-				try {
-					fs.unlinkSync(lockPath);
-				} catch {
-					// already gone
-				}
-			};
+			fd = fs.openSync(lockPath, 'wx', 0o600);
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-				throw new ResultsFileError(`${lockPath}: cannot create the lock (${(error as NodeJS.ErrnoException).code})`);
+				const failure = writeFailure(lockPath, error);
+				throw new ResultsFileError(`${lockPath}: cannot create the lock: ${failure.message}`, failure);
 			}
 			const holder = Number.parseInt(safeRead(lockPath), 10);
 			if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
@@ -259,7 +277,32 @@ export function lockResults(filePath: string): () => void {
 			} catch {
 				// someone else removed it first
 			}
+			continue;
 		}
+		// A lock without its pid would read as stale to the next run: on a full disk, take none and say so.
+		try {
+			writeAllAt(fs.writeSync, fd, Buffer.from(`${process.pid}\n`), 0);
+			fs.closeSync(fd);
+		} catch (error) {
+			closeQuietly(fd);
+			try {
+				fs.unlinkSync(lockPath);
+			} catch {
+				// nothing left to clean
+			}
+			const failure = writeFailure(lockPath, error);
+			throw new ResultsFileError(`${filePath}: cannot write the lock beside it: ${failure.message}; make room there and run again`, failure);
+		}
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			try {
+				fs.unlinkSync(lockPath);
+			} catch {
+				// already gone
+			}
+		};
 	}
 	throw new ResultsFileError(`${lockPath}: could not take the lock`);
 }

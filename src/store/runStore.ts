@@ -97,6 +97,21 @@ export interface RunInfo {
 	readonly stopReason: string | null;
 }
 
+/** The results file, when it is not simply taking every record (DESIGN.md: a full disk is not a bug). */
+export interface DiskStatus {
+	/** `held`: writes fail, dispatching is on hold; `recovered`: they go through again; `recreated`: the file was made again. */
+	readonly state: 'held' | 'recovered' | 'recreated';
+	readonly path: string;
+	/** What went wrong, with the errno code and the free space. */
+	readonly message: string;
+	/** Records kept in memory while held; written (or copied back) once recovered or recreated. */
+	readonly records: number;
+	/** Epoch ms of the first failed write (or of the re-creation). */
+	readonly since: number;
+	/** Epoch ms writes went through again. */
+	readonly until: number | null;
+}
+
 export interface RunState {
 	readonly jobs: ReadonlyMap<string, JobView>;
 	readonly order: readonly string[];
@@ -107,6 +122,7 @@ export interface RunState {
 	readonly rate: RateFigures;
 	readonly budget: BudgetFigures;
 	readonly run: RunInfo;
+	readonly disk: DiskStatus | null;
 }
 
 export interface RunActions {
@@ -118,6 +134,7 @@ export interface RunActions {
 	setRate(patch: Partial<RateFigures>): void;
 	setBudget(patch: Partial<BudgetFigures>): void;
 	setRun(patch: Partial<RunInfo>): void;
+	setDisk(disk: DiskStatus | null): void;
 }
 
 export type RunStore = StoreApi<RunState & RunActions>;
@@ -182,6 +199,7 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 		rate: {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, concurrency: 4, concurrencyMode: 'auto', maxConcurrency: 64, ...init.rate},
 		budget: {tokens: null, usd: null, spentTokens: 0, spentUsd: 0, ...init.budget},
 		run: {phase: 'idle', model: '', endpoint: '', startedAt: null, finishedAt: null, stopReason: null, ...init.run},
+		disk: null,
 
 		addJobs(specs, defaults) {
 			const order = [...get().order];
@@ -235,6 +253,10 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 
 		setRun(patch) {
 			set({run: {...get().run, ...patch}});
+		},
+
+		setDisk(disk) {
+			set({disk});
 		},
 	}));
 }

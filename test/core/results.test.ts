@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {compactResults, lockResults, readResults, ResultsFileError, ResultsWriter, scanResults} from '../../src/core/results.js';
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, test} from 'vitest';
+import {compactResults, dropTornTail, lockResults, readResults, ResultsFileError, scanResults} from '../../src/core/results.js';
+import {ResultsWriter} from '../../src/core/resultsWriter.js';
 import type {ResultRecord} from '../../src/core/types.js';
+import {openSmallDisk, type SmallDisk} from '../helpers/smallDisk.js';
 
 let dir: string;
 beforeEach(() => {
@@ -111,5 +113,65 @@ describe('scanResults', () => {
 		const file = path.join(dir, 'mid.jsonl');
 		fs.writeFileSync(file, `${JSON.stringify(record('a'))}\nnot json\n${JSON.stringify(record('b'))}\n`);
 		expect(scanResults(file)).toMatchObject({lines: 2, tornLine: null, badLines: [2]});
+	});
+});
+
+describe('on a full disk', () => {
+	let disk: SmallDisk;
+	beforeAll(() => {
+		disk = openSmallDisk();
+	});
+	afterAll(() => disk.close());
+	afterEach(() => {
+		disk.makeRoom();
+		for (const name of fs.readdirSync(disk.dir)) fs.rmSync(path.join(disk.dir, name), {recursive: true, force: true});
+	});
+
+	/** A results file with duplicates (so compaction has work), on the small disk or, injected, beside it. */
+	function goodFile(where: string): {file: string; bytes: Buffer} {
+		const file = path.join(where, 'out.jsonl');
+		const lines = Array.from({length: 30}, (_, i) => JSON.stringify({...record(`id${i % 15}`, i < 15 ? 'failed' : 'succeeded'), output: 'x'.repeat(600)}));
+		fs.writeFileSync(file, `${lines.join('\n')}\n`);
+		return {file, bytes: fs.readFileSync(file)};
+	}
+
+	test('compaction leaves the good file as it was, byte for byte, and no copy behind', () => {
+		// tmpfs: the copy runs out of room half way. Injected (compaction uses node:fs itself): the copy's place is taken.
+		const {file, bytes} = goodFile(disk.dir);
+		const order = Array.from({length: 15}, (_, i) => `id${i}`);
+		// Room for about a third of the compacted copy (15 records of about 850 bytes).
+		if (disk.kind === 'tmpfs') disk.fill(4096);
+		else fs.mkdirSync(`${file}.${process.pid}.tmp`);
+		let thrown: unknown;
+		try {
+			compactResults(file, order);
+		} catch (error) {
+			thrown = error;
+		}
+		expect(thrown).toBeInstanceOf(ResultsFileError);
+		expect((thrown as ResultsFileError).message).toMatch(/could not compact .*the file is unchanged/);
+		if (disk.kind === 'tmpfs') expect((thrown as ResultsFileError).failure?.code).toBe('ENOSPC');
+		expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+		if (disk.kind === 'tmpfs') expect(fs.readdirSync(disk.dir).sort()).toEqual(['filler.bin', 'out.jsonl']);
+		disk.makeRoom();
+		if (disk.kind === 'injected') fs.rmdirSync(`${file}.${process.pid}.tmp`);
+		expect(compactResults(file, order)).toBe(15);
+	});
+
+	test.skipIf(process.getuid?.() !== 0 || process.env.PACER_TEST_NO_MOUNT === '1')('the lock is not taken, and none is left, when its pid cannot be written (tmpfs only)', () => {
+		disk.fill(0);
+		const file = path.join(disk.dir, 'out.jsonl');
+		expect(() => lockResults(file)).toThrow(/cannot (write|create) the lock.*no space left on the device/);
+		expect(fs.existsSync(`${file}.lock`)).toBe(false);
+	});
+
+	test('a torn tail is cut off in place, with no room needed', () => {
+		const {file, bytes} = goodFile(disk.dir);
+		fs.appendFileSync(file, '{"id":"torn","sta');
+		disk.fill(0);
+		const scan = scanResults(file);
+		expect(scan.tornOffset).toBe(bytes.length);
+		dropTornTail(file, scan.tornOffset!);
+		expect(fs.readFileSync(file).equals(bytes)).toBe(true);
 	});
 });

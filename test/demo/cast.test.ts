@@ -4,6 +4,7 @@ import path from 'node:path';
 import {afterEach, beforeEach, expect, test} from 'vitest';
 import {CastFormatError, CastWriter, parseCast} from '../../src/core/cast.js';
 import {registerSecret} from '../../src/core/secrets.js';
+import {openSmallDisk} from '../helpers/smallDisk.js';
 
 let dir = '';
 beforeEach(() => {
@@ -98,4 +99,23 @@ test('parseCast skips a torn last line and names the line of any other damage', 
 	expect(() => parseCast(`${header}\n[0.1,"o"\n[0.2,"o","y"]\n`)).toThrow(new CastFormatError(2, 'not JSON'));
 	expect(() => parseCast(`${header}\n[0.1,"x","y"]\n`)).toThrow(/line 2: not a \[time/);
 	expect(() => parseCast('{"version":1}\n')).toThrow(/line 1: not an asciicast v2 header/);
+});
+
+test('a disk that fills stops the recording with one message, never a throw; the file still plays up to there', () => {
+	const disk = openSmallDisk();
+	try {
+		const file = path.join(disk.dir, 'run.cast');
+		const cast = new CastWriter(file, {width: 80, height: 24, fs: disk.fs});
+		disk.fill(4096);
+		let frames = 0;
+		for (; frames < 200 && !cast.failure; frames++) cast.output(`frame ${frames} ${'█'.repeat(200)}`);
+		expect(cast.failure).toMatch(/^the recording stopped early: cannot write .*run\.cast: no space left on the device \(ENOSPC.*; it plays up to there$/);
+		expect(cast.closed).toBe(true);
+		expect(() => cast.output('after the failure')).not.toThrow();
+		const {events} = parseCast(readFileSync(file, 'utf8'));
+		expect(events.length).toBe(frames - 1);
+		expect(readFileSync(file, 'utf8').endsWith('\n')).toBe(true);
+	} finally {
+		disk.close();
+	}
 });

@@ -26,13 +26,33 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 	return {...env, NO_COLOR: '1', ...extra};
 }
 
-export function startCli(args: readonly string[], options: {env?: Record<string, string>; cwd?: string; stdin?: string} = {}): {
+export interface CliOptions {
+	env?: Record<string, string>;
+	cwd?: string;
+	stdin?: string;
+	/**
+	 * Cap every file the CLI writes at this many bytes (RLIMIT_FSIZE, with SIGXFSZ ignored so a
+	 * write past it fails with EFBIG): a full disk without mounting one. A multiple of 512.
+	 */
+	fileSizeLimit?: number;
+}
+
+/** The command that runs the built CLI with `args`, under a file size cap when asked. */
+export function cliCommand(args: readonly string[], fileSizeLimit?: number): {file: string; args: string[]} {
+	if (fileSizeLimit == null) return {file: process.execPath, args: [CLI, ...args]};
+	// sh's ulimit -f counts 512-byte blocks; an ignored signal stays ignored across exec.
+	const script = 'trap "" XFSZ; ulimit -f "$1"; shift; exec "$@"';
+	return {file: '/bin/sh', args: ['-c', script, 'sh', String(Math.floor(fileSizeLimit / 512)), process.execPath, CLI, ...args]};
+}
+
+export function startCli(args: readonly string[], options: CliOptions = {}): {
 	child: ChildProcess;
 	done: Promise<CliResult>;
 	output: () => string;
 } {
 	assertBuilt();
-	const child = spawn(process.execPath, [CLI, ...args], {cwd: options.cwd ?? ROOT, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe']});
+	const command = cliCommand(args, options.fileSizeLimit);
+	const child = spawn(command.file, command.args, {cwd: options.cwd ?? ROOT, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe']});
 	let stdout = '';
 	let stderr = '';
 	child.stdout!.on('data', chunk => (stdout += chunk));
@@ -42,8 +62,21 @@ export function startCli(args: readonly string[], options: {env?: Record<string,
 	return {child, done, output: () => stdout + stderr};
 }
 
-export function runCli(args: readonly string[], options: {env?: Record<string, string>; cwd?: string; stdin?: string} = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
 	return startCli(args, options).done;
+}
+
+/** Resolves with what `promise` gives, or rejects after `timeoutMs` saying what it waited for. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+	});
+	try {
+		return await Promise.race([promise, timeout]);
+	} finally {
+		clearTimeout(timer);
+	}
 }
 
 export interface ResultLine {
