@@ -6,10 +6,10 @@ import {execFileSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import xterm from '@xterm/headless';
-import pty from 'node-pty';
 import {afterEach, beforeAll, expect, test} from 'vitest';
-import {KEYS, waitUntil} from '../helpers/terminal.js';
+import {startPty, type PtySession} from '../helpers/ptySession.js';
+import {KEYS} from '../helpers/terminal.js';
+import {waitUntil} from '../helpers/wait.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -18,19 +18,8 @@ beforeAll(() => {
 	if (!existsSync(cli)) execFileSync('npm', ['run', 'build'], {cwd: root, stdio: 'ignore'});
 }, 120_000);
 
-interface Session {
-	screen(): string;
-	row(pattern: RegExp): string | undefined;
-	waitFor(expected: string | RegExp, timeoutMs?: number): Promise<void>;
-	press(...keys: string[]): Promise<void>;
-	/** Every byte the CLI wrote. */
-	output(): string;
-	exited: Promise<number>;
-	kill(signal: string): void;
-}
-
 let dir = '';
-let session: (Session & {dispose(): void}) | null = null;
+let session: PtySession | null = null;
 afterEach(() => {
 	session?.dispose();
 	session = null;
@@ -39,58 +28,8 @@ afterEach(() => {
 });
 
 /** `script` (the built CLI unless given) with `args`, in a pseudo-terminal of `size`. */
-function start(args: string[], size = {cols: 80, rows: 24}, script = cli): Session & {dispose(): void} {
-	const term = new xterm.Terminal({cols: size.cols, rows: size.rows, allowProposedApi: true});
-	// Ink draws nothing until exit when it thinks it is in CI.
-	const env = {...process.env, TERM: 'xterm-256color', CI: '', CONTINUOUS_INTEGRATION: ''} as Record<string, string>;
-	delete env.CI;
-	delete env.CONTINUOUS_INTEGRATION;
-	delete env.NO_COLOR;
-	const child = pty.spawn(process.execPath, [script, ...args], {name: 'xterm-256color', cols: size.cols, rows: size.rows, cwd: dir || root, env});
-	let output = '';
-	child.onData(data => {
-		output += data;
-		term.write(data);
-	});
-	const exited = new Promise<number>(resolve => child.onExit(({exitCode}) => resolve(exitCode)));
-	const screen = () => {
-		const buffer = term.buffer.active;
-		const lines: string[] = [];
-		for (let i = 0; i < size.rows; i++) lines.push(buffer.getLine(buffer.viewportY + i)?.translateToString(true) ?? '');
-		return lines.join('\n');
-	};
-	return {
-		screen,
-		row: pattern => screen().split('\n').find(line => pattern.test(line)),
-		async waitFor(expected, timeoutMs = 20_000) {
-			// xterm parses writes asynchronously: read the screen only after it caught up.
-			await waitUntil(
-				() => {
-					const text = screen();
-					return typeof expected === 'string' ? text.includes(expected) : expected.test(text);
-				},
-				`the screen to show ${String(expected)}`,
-				{timeoutMs, everyMs: 25, seen: () => screen()},
-			);
-		},
-		async press(...keys) {
-			for (const key of keys) {
-				child.write(key);
-				await new Promise(resolve => setTimeout(resolve, 60));
-			}
-		},
-		output: () => output,
-		exited,
-		kill: signal => child.kill(signal),
-		dispose() {
-			try {
-				child.kill('SIGKILL');
-			} catch {
-				// already gone
-			}
-			term.dispose();
-		},
-	};
+function start(args: string[], size = {cols: 80, rows: 24}, script?: string): PtySession {
+	return startPty(args, {...size, cwd: dir || root, script});
 }
 
 function promptsFile(n: number): string {

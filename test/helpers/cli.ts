@@ -38,11 +38,11 @@ export interface CliOptions {
 }
 
 /** The command that runs the built CLI with `args`, under a file size cap when asked. */
-export function cliCommand(args: readonly string[], fileSizeLimit?: number): {file: string; args: string[]} {
-	if (fileSizeLimit == null) return {file: process.execPath, args: [CLI, ...args]};
+export function cliCommand(args: readonly string[], fileSizeLimit?: number, script = CLI): {file: string; args: string[]} {
+	if (fileSizeLimit == null) return {file: process.execPath, args: [script, ...args]};
 	// sh's ulimit -f counts 512-byte blocks; an ignored signal stays ignored across exec.
-	const script = 'trap "" XFSZ; ulimit -f "$1"; shift; exec "$@"';
-	return {file: '/bin/sh', args: ['-c', script, 'sh', String(Math.floor(fileSizeLimit / 512)), process.execPath, CLI, ...args]};
+	const limited = 'trap "" XFSZ; ulimit -f "$1"; shift; exec "$@"';
+	return {file: '/bin/sh', args: ['-c', limited, 'sh', String(Math.floor(fileSizeLimit / 512)), process.execPath, script, ...args]};
 }
 
 export function startCli(args: readonly string[], options: CliOptions = {}): {

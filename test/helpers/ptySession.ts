@@ -9,6 +9,8 @@ import {waitUntil} from './wait.js';
 
 export interface PtySession {
 	screen(): string;
+	/** The first screen line that matches. */
+	row(pattern: RegExp): string | undefined;
 	waitFor(expected: string | RegExp, timeoutMs?: number): Promise<void>;
 	press(...keys: string[]): Promise<void>;
 	/** Every byte the CLI wrote. */
@@ -23,6 +25,8 @@ export interface PtyOptions {
 	readonly rows?: number;
 	readonly cwd: string;
 	readonly env?: Record<string, string>;
+	/** A script to run instead of the built CLI (a driver of the dashboard). */
+	readonly script?: string;
 	/** Cap every file the CLI writes (see `cliCommand`). */
 	readonly fileSizeLimit?: number;
 }
@@ -38,7 +42,7 @@ export function startPty(args: readonly string[], options: PtyOptions): PtySessi
 	delete env.NO_COLOR;
 	delete env.OPENAI_API_KEY;
 	delete env.OPENAI_BASE_URL;
-	const command = cliCommand(args, options.fileSizeLimit);
+	const command = cliCommand(args, options.fileSizeLimit, options.script);
 	const child = pty.spawn(command.file, command.args, {name: 'xterm-256color', cols, rows, cwd: options.cwd, env});
 	let output = '';
 	child.onData(data => {
@@ -54,7 +58,8 @@ export function startPty(args: readonly string[], options: PtyOptions): PtySessi
 	};
 	return {
 		screen,
-		async waitFor(expected, timeoutMs = 10_000) {
+		row: pattern => screen().split('\n').find(line => pattern.test(line)),
+		async waitFor(expected, timeoutMs = 20_000) {
 			// xterm parses writes asynchronously: read the screen only after it caught up.
 			await waitUntil(
 				() => {
