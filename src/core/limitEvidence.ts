@@ -30,20 +30,21 @@ export type RateLimitVerdict = 'blip' | 'limit' | 'after-cut' | 'edge';
 export const WINDOW_ANSWERS = 20;
 /**
  * 429s among them, the new one included, that show a limit on a server that refused nothing
- * before: 4 in 20, a fifth of the answers. Blips at 3 % get there once in 300 429s; a client
- * 25 % over a limit within its first twenty answers past it.
+ * before: 4 in 20, a fifth of the answers, where a client 25 % over a limit gets within its
+ * first twenty answers past it, and blips at 3 % only by a rare cluster.
  */
 export const LIMIT_429S = 4;
 /**
  * ...or this many in a row, with no success between: a client that has just run into a
  * limit meets it with every request it has in flight at once. Blips at 3 % come three in a
- * row once in 1,100 429s.
+ * row about once in 1,100 of them.
  */
 export const LIMIT_IN_A_ROW = 3;
 /**
  * The answers before the window, until a limit first shows, tell what the server refuses at
- * random. Each 429 the window would hold at that share raises both bars by two, so a server
- * that blips at 3 % needs five 429s in twenty (once in 2,500 of its 429s by chance), not four.
+ * random. Each 429 the window would hold at that share raises both bars by two (any share
+ * by one at least), so a server that blips at 2-3 % needs five 429s in twenty, not four:
+ * with it, about one of its 429s in 600 reads as a limit (limitEvidence.test.ts).
  */
 export const BASELINE_ANSWERS = 200;
 /** Successes to read 429s among before the window is full (after a cut). */
@@ -143,7 +144,7 @@ export class LimitEvidence {
 	 * the window is full or holds enough successes; a row, only after a success.
 	 */
 	#isLimit(now: number): boolean {
-		const bump = Math.round(2 * this.baselineShare() * WINDOW_ANSWERS);
+		const bump = Math.ceil(2 * this.baselineShare() * WINDOW_ANSWERS);
 		const counted =
 			this.#answered >= START_ANSWERS && (this.#recent.length >= WINDOW_ANSWERS || this.#successes >= MIN_SUCCESSES);
 		if (counted && this.limitedCount(now) >= LIMIT_429S + bump) return true;
