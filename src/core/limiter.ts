@@ -191,21 +191,21 @@ const PROBE_MIN_LET_THROUGH = 0.7;
 /** A 429 soon after such a cut (the cut was not enough) takes this much more off. */
 const PROBE_STILL_OVER_CUT = 0.9;
 /**
- * Lone 429s (see PROBE_EDGE_CUT) never take the learned rate below this share of what the
- * last cut set: blips look the same, and must not talk the rate down for ever.
+ * 429s at the learned rate's edge (PROBE_EDGE_CUT) never take it below this share of what
+ * the last cut set: blips look the same, and must not talk the rate down for ever.
  */
 const PROBE_FLOOR = 0.9;
 /** Measure the rate that tripped the server over this much of the recent past. */
 const PROBE_WINDOW_MS = 3000;
 /**
- * With no limit known, the learned rate grows this much per ms once quiet (0.3 % a second):
- * slow enough that an overshoot fills a server's burst only every half minute or so.
+ * With no limit known, the learned rate grows this much per ms once quiet (0.15 % a second):
+ * slow enough that an overshoot drains a server's one-second burst only after a minute or so,
+ * so the 429 that marks the edge comes about once a minute.
  */
-const PROBE_GROWTH_PER_MS = 0.003 / 1000;
+const PROBE_GROWTH_PER_MS = 0.0015 / 1000;
 /**
- * Each lone 429 at the learned rate's edge halves that growth, down to this many halvings:
- * the limit is near, so climb to it ever more slowly (20 s, 40 s, 80 s between the edges
- * a server with a 1 s burst shows).
+ * Each 429 at the learned rate's edge halves that growth, down to this many halvings: the
+ * limit is near, so climb to it ever more slowly.
  */
 const PROBE_EDGE_HALVINGS = 3;
 /**
