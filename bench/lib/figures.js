@@ -113,19 +113,22 @@ export async function startup({runs}) {
 	return [row('start-up: pacer --help (median)', median, '<=', 250, {unit: ' ms', digits: 0, note: `median of ${runs}: ${times.map(t => t.toFixed(0)).join(', ')} ms`})];
 }
 
-/** Wall time of one batch against a profile's own limits and faults (seeded). */
-async function wallOf(profile, count) {
-	const sim = await startSimulator({profile, seed: 7});
+/**
+ * Wall time of one batch against a simulator (seeded), the CLI with its defaults plus `args`.
+ * `sim` overrides the profile's limits, faults and headers.
+ */
+async function wallOf(profile, count, {sim = {}, args = []} = {}) {
+	const simulator = await startSimulator({profile, seed: 7, ...sim});
 	const dir = mkdtempSync(join(tmpdir(), `pacer-${profile}-`));
 	try {
 		const file = writePrompts(dir, count);
-		const r = await runNode([CLI, 'run', file, '--no-tui', '--json', '--out', join(dir, 'out.jsonl'), '--base-url', sim.url], {
+		const r = await runNode([CLI, 'run', file, '--no-tui', '--json', '--out', join(dir, 'out.jsonl'), '--base-url', simulator.url, ...args], {
 			env: {OPENAI_API_KEY: 'sk-bench-local', OPENAI_BASE_URL: ''},
 		});
 		const summary = lastJson(r.stdout);
-		return {wallMs: summary.wallMs ?? summary.summary?.wallMs, summary, faults: sim.stats().faults};
+		return {wallMs: summary.wallMs ?? summary.summary?.wallMs, summary, faults: simulator.stats().faults};
 	} finally {
-		await sim.close();
+		await simulator.close();
 		rmSync(dir, {recursive: true, force: true});
 	}
 }
@@ -135,6 +138,40 @@ export async function recovery({count}) {
 	const faults = Object.values(flaky.faults).reduce((a, b) => a + b, 0);
 	const note = `${count} prompts, profiles' own limits (500 RPM), seed 7, default options: calm ${(calm.wallMs / 1000).toFixed(1)} s, flaky ${(flaky.wallMs / 1000).toFixed(1)} s with ${faults} faults injected`;
 	return [row('recovery: flaky wall / calm wall', flaky.wallMs / calm.wallMs, '<=', 1.15, {note})];
+}
+
+/** Share of attempts the blip server answers with a bare 429: a dozen in 600 prompts. */
+const BLIP_RATE = 0.03;
+/** The same `--concurrency` on both sides, given explicitly. */
+const BLIP_CONCURRENCY = 16;
+
+/**
+ * Random 429s without a binding limit: a server that sends no `x-ratelimit-*` headers and
+ * no limit binds (RPM/TPM off), but answers 3% of attempts with a bare 429 + retry-after,
+ * against the same batch on the same server without them, side by side. A lone 429 among
+ * successes is a blip: only the prompt that got it should wait. Two rounds, compared by
+ * their sums: one round's wall time moves by ±15 % on a busy machine.
+ */
+export async function blips({count}) {
+	const server = {rpm: Infinity, tpm: Infinity, rateLimitHeaders: false};
+	const args = ['--concurrency', String(BLIP_CONCURRENCY)];
+	const rounds = [];
+	for (let round = 0; round < 2; round++) {
+		const [calm, blipped] = await Promise.all([
+			wallOf('calm', count, {sim: server, args}),
+			wallOf('calm', count, {sim: {...server, faults: {rateLimit: BLIP_RATE}}, args}),
+		]);
+		for (const [side, r] of [['calm', calm], ['blips', blipped]]) {
+			if (r.summary.succeeded !== count) throw new Error(`${side}: ${r.summary.succeeded} of ${count} succeeded`);
+		}
+		rounds.push({calm, blipped});
+	}
+	const sum = side => rounds.reduce((total, r) => total + r[side].wallMs, 0);
+	const seconds = side => rounds.map(r => (r[side].wallMs / 1000).toFixed(1)).join(' + ');
+	const note =
+		`${count} prompts, --concurrency ${BLIP_CONCURRENCY}, seed 7, no limit and no x-ratelimit-* headers on both sides, two rounds: ` +
+		`calm ${seconds('calm')} s, blips ${seconds('blipped')} s with ${rounds[0].blipped.faults.rateLimit} bare 429s injected a round (${rounds[0].blipped.summary.rateLimited} seen)`;
+	return [row('random 429 blips, no binding limit: wall / calm wall', sum('blipped') / sum('calm'), '<=', 1.2, {note})];
 }
 
 export {notMeasured};

@@ -10,10 +10,13 @@
  *   more than the server says is left (another client on the same key, or a server that
  *   counts tokens differently); `remaining` with `reset` gives the rate the budget really
  *   refills at, which is lower than `limit`/min when the window is longer (RPD, TPD);
- * - 429s alone (no flags, no headers): the rate that tripped the server, cut on each
- *   further 429 and grown back slowly, so a run settles just under the limit.
+ * - 429s alone (no flags, no headers): only 429s that repeat show a limit, read among the
+ *   latest answers (limitEvidence.ts); a lone one among successes is a blip that slows
+ *   nothing. Repeated ones set the rate under what the server let through; later 429s
+ *   trim it, and it grows back slowly, so a run settles just under the limit.
  */
 import {systemClock} from './clock.js';
+import {LimitEvidence, type RateLimitVerdict} from './limitEvidence.js';
 import type {Clock, RateLimitHeaders} from './types.js';
 
 export interface LimiterOptions {
@@ -173,15 +176,43 @@ const CUT_INTERVAL_MS = 1000;
 const QUIET_MS = 2000;
 /** ...and then it recovers this much per ms (0 -> 1 in a minute; 0.75 -> 1 in 15 s). */
 const RECOVER_PER_MS = 1 / 60_000;
-/** With no limit known, the rate that met a 429 is cut to this share of itself. */
-const PROBE_CUT = 0.9;
+/**
+ * With no limit known, repeated 429s set the rate to the share of what was sent that the
+ * server let through (a server over its limit refuses what is beyond it), and this much
+ * under it: the latest answers understate the refusals, as their successes were mostly sent
+ * before the overshoot began.
+ */
+const PROBE_MARGIN = 0.9;
+/**
+ * One such cut keeps at least this share of the rate: a few answers that are mostly 429s
+ * say little more, and a run further over is cut again by the 429s that keep coming.
+ */
+const PROBE_MIN_LET_THROUGH = 0.7;
+/** A 429 soon after such a cut (the cut was not enough) takes this much more off. */
+const PROBE_STILL_OVER_CUT = 0.9;
+/**
+ * 429s at the learned rate's edge (PROBE_EDGE_CUT) never take it below this share of what
+ * the last cut set: blips look the same, and must not talk the rate down for ever.
+ */
+const PROBE_FLOOR = 0.9;
 /** Measure the rate that tripped the server over this much of the recent past. */
 const PROBE_WINDOW_MS = 3000;
 /**
- * With no limit known, the learned rate grows this much per ms once quiet (0.3 % a second):
- * slow enough that an overshoot fills a server's burst only every half minute or so.
+ * With no limit known, the learned rate grows this much per ms once quiet (0.15 % a second):
+ * slow enough that an overshoot drains a server's one-second burst only after a minute or so,
+ * so the 429 that marks the edge comes about once a minute.
  */
-const PROBE_GROWTH_PER_MS = 0.003 / 1000;
+const PROBE_GROWTH_PER_MS = 0.0015 / 1000;
+/**
+ * Each 429 at the learned rate's edge halves that growth, down to this many halvings: the
+ * limit is near, so climb to it ever more slowly.
+ */
+const PROBE_EDGE_HALVINGS = 3;
+/**
+ * A lone 429 at the learned rate takes it this much lower, down to PROBE_FLOOR: a rate set
+ * a hair over the limit would otherwise draw a 429 every few seconds for ever.
+ */
+const PROBE_EDGE_CUT = 0.95;
 /** A learned rate never grows past this multiple of what was actually dispatched lately. */
 const PROBE_HEADROOM = 1.5;
 
@@ -201,6 +232,12 @@ export class RateLimiter implements Limiter {
 	/** With nothing else known: the requests/min learned from 429s, at its last cut. */
 	#probeRpm: number | undefined;
 	#lastProbeCutAt = -Infinity;
+	/** When the learned rate last started growing: its last cut, or a lone 429 at its edge. */
+	#probeSince = -Infinity;
+	/** Lone 429s met at the learned rate's edge since repeated ones set it. */
+	#probeEdges = 0;
+	/** How low lone 429s may take the learned rate: a little under what repeated ones set. */
+	#probeFloor = 1;
 	#heldUntil = 0;
 	#requests: Bucket | null = null;
 	#tokens: Bucket | null = null;
@@ -211,6 +248,8 @@ export class RateLimiter implements Limiter {
 	readonly #tokenWindow = new SlidingMinute();
 	/** Running mean of a request's real tokens (its estimate until settled). */
 	#tokensPerRequest = 0;
+	/** The latest answers: tells a 429 without rate-limit headers that is a blip from a limit. */
+	readonly #evidence = new LimitEvidence();
 
 	constructor(options: LimiterOptions = {}) {
 		this.#clock = options.clock ?? systemClock;
@@ -237,7 +276,8 @@ export class RateLimiter implements Limiter {
 	/** The learned rate now: the last cut, grown since, bounded by what was really used. */
 	#probe(now: number): number | undefined {
 		if (this.#probeRpm == null) return undefined;
-		const grown = this.#probeRpm * (1 + Math.max(0, now - this.#lastProbeCutAt - QUIET_MS) * PROBE_GROWTH_PER_MS);
+		const growth = PROBE_GROWTH_PER_MS / 2 ** Math.min(this.#probeEdges, PROBE_EDGE_HALVINGS);
+		const grown = this.#probeRpm * (1 + Math.max(0, now - this.#probeSince - QUIET_MS) * growth);
 		if (grown <= this.#probeRpm) return grown;
 		return Math.max(this.#probeRpm, Math.min(grown, PROBE_HEADROOM * this.#minuteRpm(now)));
 	}
@@ -374,44 +414,99 @@ export class RateLimiter implements Limiter {
 
 	observeRateLimit(retryAfterMs: number | null, rateLimits?: RateLimitHeaders): void {
 		const now = this.#clock.now();
-		if (rateLimits) this.observeHeaders(rateLimits);
+		const verdict = this.#evidence.observe429(now);
+		if (rateLimits == null || Object.keys(rateLimits).length === 0) {
+			this.#observeBare429(now, retryAfterMs, verdict);
+			return;
+		}
+		// Headers say more than any count of 429s: they are read, and the 429s' verdict is not.
+		this.observeHeaders(rateLimits);
 		// The server says budget is left: a short-window blip, not the run being over the limit.
 		// Slow down a little; the job that got it waits its own retry-after.
-		const budgetLeft =
-			rateLimits != null &&
-			(rateLimits.remainingRequests ?? 0) > 0 &&
-			(rateLimits.remainingTokens ?? 1) > 0;
+		const budgetLeft = (rateLimits.remainingRequests ?? 0) > 0 && (rateLimits.remainingTokens ?? 1) > 0;
 		if (!budgetLeft && retryAfterMs != null) this.#heldUntil = Math.max(this.#heldUntil, now + retryAfterMs);
-		if (this.#knownRpm() == null && this.#knownTpm() == null) {
-			this.#cutProbe(now);
-		} else if (now - this.#lastCutAt >= CUT_INTERVAL_MS) {
-			// One cut per window: a burst of 429s from one overshoot is one signal, not twenty.
-			this.#cutFactor = Math.max(MIN_FACTOR, this.#factor(now) * (budgetLeft ? 0.95 : 0.75));
-			this.#lastCutAt = now;
-		}
-		this.#rebuild(now);
+		this.#slowDown(now, budgetLeft ? 0.95 : 0.75);
 	}
 
 	/**
-	 * Nothing known but 429s. The first one: the rate that tripped the server (dispatches
-	 * over the last few seconds) is just above the limit; aim a little under it. Later ones:
-	 * the learned rate was too high; cut it (once per two request gaps, so the 429s of one
-	 * overshoot, answered together, count once).
+	 * A 429 with no rate-limit headers, read among the latest answers (limitEvidence.ts).
+	 * A blip changes nothing: its job waits its own retry-after. Repeated 429s show a limit:
+	 * every dispatch waits out the server's delay and the run slows. A 429 soon after that
+	 * shows it did not slow enough, and slows it again.
 	 */
-	#cutProbe(now: number): void {
-		const current = this.#probe(now);
-		if (current == null) {
-			this.#probeRpm = Math.max(1, this.#recentRpm(now, PROBE_WINDOW_MS) * PROBE_CUT);
-			this.#lastProbeCutAt = now;
+	#observeBare429(now: number, retryAfterMs: number | null, verdict: RateLimitVerdict): void {
+		if (verdict === 'blip') return;
+		if (verdict === 'edge') {
+			// The learned rate has met the limit again: back a little under it, climbing again
+			// more slowly, but never below the floor the last cut set. A blip taken for the edge
+			// costs the growth since and a few percent at most; the edge, one 429 per climb.
+			if (this.#probeRpm != null && this.#knownRpm() == null && this.#knownTpm() == null) {
+				this.#probeRpm = Math.max(this.#probeFloor, this.#probeRpm * PROBE_EDGE_CUT);
+				this.#probeSince = now;
+				this.#probeEdges++;
+				this.#rebuild(now);
+			}
 			return;
 		}
-		if (now - this.#lastProbeCutAt < Math.max(50, (2 * 60_000) / current)) return;
-		this.#probeRpm = Math.max(1, current * PROBE_CUT);
-		this.#lastProbeCutAt = now;
+		if (verdict === 'limit' && retryAfterMs != null) this.#heldUntil = Math.max(this.#heldUntil, now + retryAfterMs);
+		// The new rate is judged by its own answers (those of one overshoot only cut once).
+		if (this.#slowDown(now, 0.75, verdict === 'limit')) this.#evidence.cut(verdict);
+		// The server is out of budget: after the hold, resume at the new pace, not with the
+		// burst the bucket saved up meanwhile (its first requests would meet a 429 too).
+		if (verdict === 'limit' && this.#requests) {
+			this.#requests.refill(now);
+			this.#requests.level = Math.min(this.#requests.level, -Math.max(0, this.#heldUntil - now) * this.#requests.ratePerMs);
+		}
+	}
+
+	/**
+	 * Slow every dispatch: cut the factor on known limits (by `cut`), or the learned rate.
+	 * False when the 429 belongs to an overshoot already cut for.
+	 */
+	#slowDown(now: number, cut: number, repeated = true): boolean {
+		let slowed = false;
+		if (this.#knownRpm() == null && this.#knownTpm() == null) {
+			slowed = this.#cutProbe(now, repeated);
+		} else if (now - this.#lastCutAt >= CUT_INTERVAL_MS) {
+			// One cut per window: a burst of 429s from one overshoot is one signal, not twenty.
+			this.#cutFactor = Math.max(MIN_FACTOR, this.#factor(now) * cut);
+			this.#lastCutAt = now;
+			slowed = true;
+		}
+		this.#rebuild(now);
+		return slowed;
+	}
+
+	/**
+	 * Nothing known but 429s. Repeated ones: the rate sent (the learned rate, or with none
+	 * yet the dispatches of the last few seconds) less the share the server refused of the
+	 * latest answers is what it let through, its limit; aim under it. A 429 soon after a
+	 * cut: not enough; a tenth lower. Either sets the floor lone 429s stop at. At most once
+	 * per two request gaps after the hold, so the 429s of one overshoot, answered together,
+	 * count once.
+	 */
+	#cutProbe(now: number, repeated: boolean): boolean {
+		const current = this.#probe(now);
+		// From the end of the hold: the first answers after it still meet the overshoot's debt.
+		const settledSince = Math.max(this.#lastProbeCutAt, this.#heldUntil);
+		if (current != null && now - settledSince < Math.max(50, (2 * 60_000) / current)) return false;
+		if (repeated || current == null) {
+			const sent = minDefined(current, this.#recentRpm(now, PROBE_WINDOW_MS)) ?? 1;
+			const letThrough = Math.max(PROBE_MIN_LET_THROUGH, 1 - this.#evidence.refusedShare(now));
+			this.#probeRpm = Math.max(1, sent * letThrough * PROBE_MARGIN);
+		} else {
+			this.#probeRpm = Math.max(1, current * PROBE_STILL_OVER_CUT);
+		}
+		this.#probeFloor = this.#probeRpm * PROBE_FLOOR;
+		this.#probeEdges = 0;
+		this.#lastProbeCutAt = this.#probeSince = now;
+		return true;
 	}
 
 	observeSuccess(): void {
 		// Recovery after 429s is by time, not by count: a fast run must not spring back faster.
+		// Successes give the 429s around them their weight.
+		this.#evidence.observeSuccess(this.#clock.now());
 	}
 
 	snapshot(): LimiterSnapshot {

@@ -1,6 +1,6 @@
 import {describe, expect, test} from 'vitest';
 import {ManualClock} from '../../src/core/clock.js';
-import {RateLimiter} from '../../src/core/limiter.js';
+import {RateLimiter, type Permit} from '../../src/core/limiter.js';
 import {advanceUntil} from '../helpers/manualTime.js';
 
 /** Acquire `n` permits as fast as the limiter allows; returns each dispatch time. */
@@ -11,6 +11,36 @@ async function dispatchTimes(limiter: RateLimiter, clock: ManualClock, n: number
 	void Promise.all(all).then(() => (settled = true));
 	await advanceUntil(clock, () => settled, `${n} permits`, {seen: () => `${times.length} granted`});
 	return times;
+}
+
+/**
+ * Answers, 50 ms apart, each for a request just sent: 'o' a success, 'x' a bare 429 with a
+ * 100 ms retry-after (what the engine tells the limiter after each attempt).
+ */
+async function answer(limiter: RateLimiter, clock: ManualClock, pattern: string): Promise<void> {
+	for (const outcome of pattern) {
+		const permit = await acquireNow(limiter, clock);
+		await clock.advance(50);
+		if (outcome === 'o') {
+			permit.settle(1);
+			limiter.observeSuccess();
+		} else {
+			permit.settle(0);
+			limiter.observeRateLimit(100);
+		}
+	}
+}
+
+/** A permit, advancing the clock (10 ms at a time) only as long as the limiter makes it wait. */
+async function acquireNow(limiter: RateLimiter, clock: ManualClock): Promise<Permit> {
+	let permit: Permit | undefined;
+	void limiter.acquire(1).then(p => (permit = p));
+	for (let i = 0; i < 10_000; i++) {
+		await new Promise(resolve => setImmediate(resolve));
+		if (permit) return permit;
+		await clock.advance(10);
+	}
+	throw new Error('acquireNow: the limiter gave no permit within 100 s of manual time');
 }
 
 /**
@@ -153,11 +183,11 @@ describe('RateLimiter', () => {
 		expect(limiter.snapshot().rpmLimit).toBeLessThan(1);
 	});
 
-	test('a 429 with no budget left holds every dispatch for the server delay and slows the rate', async () => {
+	test('a 429 whose headers show no budget left holds every dispatch for the server delay and slows the rate', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({rpm: 600, clock});
 		await limiter.acquire(1);
-		limiter.observeRateLimit(2000);
+		limiter.observeRateLimit(2000, {limitRequests: 600, remainingRequests: 0});
 		expect(limiter.snapshot().rpmLimit).toBeLessThan(600);
 		const times = await dispatchTimes(limiter, clock, 1);
 		expect(times[0]).toBeGreaterThanOrEqual(2000);
@@ -173,7 +203,7 @@ describe('RateLimiter', () => {
 	test('the rate comes back with time after a slow-down, not with a burst of successes', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({rpm: 600, clock});
-		limiter.observeRateLimit(null);
+		limiter.observeRateLimit(null, {limitRequests: 600, remainingRequests: 0});
 		const slowed = limiter.snapshot().rpmLimit!;
 		expect(slowed).toBe(450);
 		for (let i = 0; i < 200; i++) limiter.observeSuccess();
@@ -187,34 +217,96 @@ describe('RateLimiter', () => {
 	test('one overshoot answered by many 429s at once is one cut, not twenty', () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({rpm: 600, clock});
-		for (let i = 0; i < 20; i++) limiter.observeRateLimit(null);
+		for (let i = 0; i < 20; i++) limiter.observeRateLimit(null, {limitRequests: 600, remainingRequests: 0});
 		expect(limiter.snapshot().rpmLimit).toBe(450);
 	});
 
-	test('with no limit known, the first 429 sets the rate just under the one that tripped it', async () => {
+	test('a lone 429 without headers among successes is a blip: the pace is kept and nothing is held', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({clock});
-		// 20 a second for 3 s, unpaced.
-		for (let i = 0; i < 60; i++) {
-			await limiter.acquire(1);
-			await clock.advance(50);
-		}
+		await answer(limiter, clock, 'o'.repeat(60));
+		limiter.observeRateLimit(1500);
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: null, pacedRpm: null, heldUntil: null});
+		// The next request goes at once, not after the blip's 1.5 s.
+		const start = clock.now();
+		await acquireNow(limiter, clock);
+		expect(clock.now()).toBe(start);
+	});
+
+	test('with --rpm, a lone bare 429 keeps the pace too', async () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({rpm: 600, clock});
+		await answer(limiter, clock, 'o'.repeat(60));
+		limiter.observeRateLimit(1500);
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 600, heldUntil: null});
+	});
+
+	test('bare 429s scattered at 3 % through a long run never teach a limit', async () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		// One in 33 answers, for 3,300 answers: a hundred blips.
+		await answer(limiter, clock, ('o'.repeat(32) + 'x').repeat(100));
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: null, pacedRpm: null, heldUntil: null});
+	});
+
+	test('repeated 429s show a limit: every dispatch waits out the delay, and the rate is set under what got through', async () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		// 20 a second for 3 s, all answered...
+		await answer(limiter, clock, 'o'.repeat(60));
+		// ...then three refused in a row.
+		limiter.observeRateLimit(800);
+		limiter.observeRateLimit(800);
 		expect(limiter.snapshot().rpmLimit).toBeNull();
-		limiter.observeRateLimit(100);
-		// 20 a second is 1200 a minute; 90 % of it.
+		limiter.observeRateLimit(800);
+		const snap = limiter.snapshot();
+		expect(snap.heldUntil).toBe(clock.now() + 800);
+		// 1200 a minute sent, 3 of the latest 20 answers refused: 85 % of it got through; 90 % of that.
+		expect(snap.rpmLimit).toBeGreaterThanOrEqual(900);
+		expect(snap.rpmLimit).toBeLessThanOrEqual(940);
+		expect(snap.pacedRpm).toBeCloseTo(snap.rpmLimit!, -1);
+		const start = clock.now();
+		const times = await dispatchTimes(limiter, clock, 1);
+		expect(times[0]! - start).toBeGreaterThanOrEqual(800);
+	});
+
+	test('a 429 soon after such a cut cuts again; a lone one much later only trims the rate', async () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		await answer(limiter, clock, 'o'.repeat(60) + 'xxx');
 		const learned = limiter.snapshot().rpmLimit!;
-		expect(learned).toBeGreaterThanOrEqual(1040);
-		expect(learned).toBeLessThanOrEqual(1080);
-		expect(limiter.snapshot().pacedRpm).toBeCloseTo(learned, -1);
+		await clock.advance(1000);
+		await answer(limiter, clock, 'oox');
+		const cutAgain = limiter.snapshot().rpmLimit!;
+		expect(cutAgain).toBeLessThanOrEqual(Math.round(learned * 0.9));
+		expect(limiter.snapshot().heldUntil).toBeNull();
+		await answer(limiter, clock, 'o'.repeat(40) + 'x');
+		const trimmed = limiter.snapshot().rpmLimit!;
+		expect(trimmed).toBeLessThan(cutAgain);
+		expect(trimmed).toBeGreaterThanOrEqual(Math.floor(cutAgain * 0.9));
 	});
 
 	test('headers replace what 429s taught', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({clock});
-		await limiter.acquire(1);
-		limiter.observeRateLimit(100);
+		await answer(limiter, clock, 'o'.repeat(60) + 'xxx');
+		expect(limiter.snapshot()).toMatchObject({limitSource: null});
+		expect(limiter.snapshot().rpmLimit).not.toBeNull();
 		limiter.observeHeaders({limitRequests: 600});
 		expect(limiter.snapshot()).toMatchObject({rpmLimit: 600, limitSource: 'headers'});
+	});
+
+	test('headers win over counting 429s: one that shows budget left holds nothing, even among many', async () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		await answer(limiter, clock, 'o'.repeat(60));
+		for (let i = 0; i < 5; i++) limiter.observeRateLimit(900, {limitRequests: 600, remainingRequests: 300, resetRequestsMs: 30_000});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 570, limitSource: 'headers', heldUntil: null});
+		// And one that shows none left holds every dispatch, alone among successes.
+		const other = new RateLimiter({clock});
+		await answer(other, clock, 'o'.repeat(60));
+		other.observeRateLimit(900, {limitRequests: 600, remainingRequests: 0});
+		expect(other.snapshot().heldUntil).toBe(clock.now() + 900);
 	});
 
 	test('with no headers, 429s and retry-after alone converge near the limit without spiralling down', async () => {
@@ -228,6 +320,42 @@ describe('RateLimiter', () => {
 		const settled = limiter.snapshot().rpmLimit!;
 		expect(settled).toBeGreaterThan(540);
 		expect(settled).toBeLessThan(690);
+	});
+
+	test('a server with no limit that refuses one request in 33 at random: the run keeps its pace', async () => {
+		const run = async (blipEvery: number | null) => {
+			const clock = new ManualClock(0);
+			const limiter = new RateLimiter({clock});
+			let sent = 0;
+			let done = 0;
+			const worker = async () => {
+				while (clock.now() < 60_000) {
+					const permit = await limiter.acquire(1);
+					sent++;
+					if (blipEvery != null && sent % blipEvery === 0) {
+						// A bare 429 with a second's retry-after: only this request waits it out.
+						permit.settle(0);
+						limiter.observeRateLimit(1000);
+						await clock.sleep(1000);
+						continue;
+					}
+					await clock.sleep(300);
+					permit.settle(1);
+					limiter.observeSuccess();
+					done++;
+				}
+			};
+			const all = Promise.all(Array.from({length: 16}, worker));
+			let finished = false;
+			void all.then(() => (finished = true));
+			while (!finished) await clock.advance(10);
+			return {done, snapshot: limiter.snapshot()};
+		};
+		const calm = await run(null);
+		const blips = await run(33);
+		expect(blips.snapshot).toMatchObject({rpmLimit: null, pacedRpm: null, heldUntil: null});
+		// Only the refused requests' own waits are lost: 16 slots, 1 in 33 of them waiting 1 s not 0.3 s.
+		expect(blips.done / calm.done).toBeGreaterThan(0.9);
 	});
 
 	test('with headers, a run paces at the limit and meets no 429', async () => {
