@@ -281,11 +281,11 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		exitCode = signal === 'SIGTERM' ? 143 : 130;
 		if (signals === 1) {
 			log(`pacer: ${signal}: stopping; in-flight requests get ${GRACE_MS / 1000}s to finish (again to abort now)`);
-			void run.engine.stop({reason: `interrupted (${signal})`});
-			setTimeout(() => void run.engine.stop({abort: true, reason: `interrupted (${signal})`}), GRACE_MS).unref();
+			void run.runner.stop({reason: `interrupted (${signal})`});
+			setTimeout(() => void run.runner.stop({abort: true, reason: `interrupted (${signal})`}), GRACE_MS).unref();
 			leaveBy(SIGNAL_DEADLINE_MS);
 		} else {
-			void run.engine.stop({abort: true, reason: `interrupted (${signal})`});
+			void run.runner.stop({abort: true, reason: `interrupted (${signal})`});
 			leaveBy(SECOND_SIGNAL_DEADLINE_MS);
 		}
 	};
@@ -304,7 +304,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	stalled = () => report(run.finishNow());
 	startedAt = Date.now();
 	try {
-		await run.engine.run();
+		await run.runner.run();
 		return report(await run.finish());
 	} finally {
 		stalled = null;

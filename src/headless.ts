@@ -2,6 +2,7 @@
 import type {EngineEvent, RunSummary} from './core/engine.js';
 import type {WriterEvent} from './core/resultsWriter.js';
 import type {PreparedRun} from './runBatch.js';
+import {explainStop} from './stopAdvice.js';
 
 const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
 
@@ -42,7 +43,7 @@ export function formatEvent(event: EngineEvent, startedAt: number): string | nul
 			return `${at}  ${pad(r.id, 14)} ${pad(r.status, 9)}attempt ${r.attempts} ${what}`;
 		}
 		case 'stopping':
-			return `${at}  stopping: ${event.reason}`;
+			return `${at}  stopping: ${explainStop(event.reason, event.kind)}`;
 		case 'unexpected':
 			return `${at}  ${pad(event.id, 14)} BUG      ${event.error.message}${event.error.stack ? `\n${event.error.stack}` : ''}`;
 	}
@@ -125,7 +126,7 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
 		if (b.usd != null) parts.push(`${formatUsd(b.spentUsd)} of ${formatUsd(b.usd)} (${formatUsd(b.usd - b.spentUsd)} left)`);
 		lines.push(`budget: ${parts.join(', ')}`);
 	}
-	if (summary.stopReason) lines.push(`stopped: ${summary.stopReason}`);
+	if (summary.stopReason) lines.push(`stopped: ${explainStop(summary.stopReason, summary.stopKind)}`);
 	if (context.outPath) lines.push(`results: ${context.outPath}`);
 	return lines.join('\n');
 }

@@ -2,8 +2,11 @@
  * Wiring a run: input jobs + options -> results file, simulator (when asked), client,
  * engine. The CLI and the library both go through here; nothing here reads argv or env.
  */
-import {OpenAIModelClient, type ModelClient} from './core/client.js';
+import type {ModelClient} from './core/client.js';
+import {ResponsesClient} from './core/responsesClient.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
+import type {Runner} from './core/runner.js';
+import {DEFAULTS} from './core/defaults.js';
 import type {FallbackResult} from './core/fallback.js';
 import type {WriterEvent, WriterFs} from './core/resultsWriter.js';
 import {countInputTokens, fitInputToTokens} from './core/tokens.js';
@@ -11,7 +14,8 @@ import {costUsd, priceFor, type Price} from './core/prices.js';
 import {registerSecret} from './core/secrets.js';
 import type {ErrorInfo, JobSpec} from './core/types.js';
 import {startSimulator, type SimProfileName, type Simulator, type SimulatorOptions} from './sim/index.js';
-import type {RunStore} from './store/runStore.js';
+import {createRunStore, type RunStore} from './store/runStore.js';
+import {storeSink} from './store/storeSink.js';
 import {RunResults} from './runResults.js';
 
 export type Style = 'short' | 'medium' | 'long';
@@ -88,7 +92,8 @@ export interface RunOptions {
 }
 
 export interface PreparedRun {
-	readonly engine: Engine;
+	/** The streaming engine, seen through the runner seam. */
+	readonly runner: Runner;
 	readonly store: RunStore;
 	readonly outPath: string | null;
 	/** Jobs skipped because their success is already on disk. */
@@ -125,10 +130,10 @@ function priceOf(model: string, options: RunOptions): Price | null {
 
 /** Set up everything for a run; nothing is sent until `engine.run()`. */
 export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions = {}): Promise<PreparedRun> {
-	const model = options.model ?? 'gpt-5.4-mini';
+	const model = options.model ?? DEFAULTS.model;
 	const style = options.style ? STYLES[options.style] : null;
 	const instructions = [style?.instruction, options.instructions].filter(Boolean).join('\n') || undefined;
-	const maxOutputTokens = options.maxOutputTokens ?? style?.maxOutputTokens ?? 256;
+	const maxOutputTokens = options.maxOutputTokens ?? style?.maxOutputTokens ?? DEFAULTS.maxOutputTokens;
 
 	// Long inputs: truncate up front (so the count and the record say so), or fail before sending.
 	let specs = jobs;
@@ -166,11 +171,11 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 	let endpointLabel: string;
 	if (endpoint.kind === 'sim') {
 		simulator = await startSimulator({...endpoint.options, profile: endpoint.profile, seed: endpoint.seed, port: 0});
-		client ??= new OpenAIModelClient({apiKey: 'sk-sim-local-key', baseURL: simulator.url});
+		client ??= new ResponsesClient({apiKey: 'sk-sim-local-key', baseURL: simulator.url});
 		endpointLabel = `simulator ${endpoint.profile} · seed ${endpoint.seed}`;
 	} else {
 		registerSecret(endpoint.apiKey);
-		client ??= new OpenAIModelClient({apiKey: endpoint.apiKey, baseURL: endpoint.baseURL});
+		client ??= new ResponsesClient({apiKey: endpoint.apiKey, baseURL: endpoint.baseURL});
 		endpointLabel = endpoint.baseURL ? new URL(endpoint.baseURL).host : 'api.openai.com';
 	}
 
@@ -195,6 +200,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 						: null
 			: undefined;
 
+	const store = options.store ?? createRunStore();
 	const engine = new Engine(specs, {
 		client,
 		model,
@@ -220,12 +226,12 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		},
 		writer: results?.writer,
 		retainOutput: options.retainOutput,
-		store: options.store,
+		sink: storeSink(store),
 		endpoint: endpointLabel,
 		onEvent: options.onEvent,
 	});
 
-	results?.attach(engine);
+	results?.attach(engine, store);
 
 	const closeNow = (): RunSummary => {
 		const summary = engine.close();
@@ -235,8 +241,8 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 	};
 	let finished: Promise<RunSummary> | null = null;
 	return {
-		engine,
-		store: engine.store,
+		runner: engine,
+		store,
 		outPath,
 		alreadyDone,
 		tornLine: results?.tornLine ?? null,
@@ -284,9 +290,9 @@ export interface BatchResult {
 export async function runBatch(jobs: readonly JobSpec[], options: RunOptions = {}): Promise<BatchResult> {
 	const run = await prepareRun(jobs, options);
 	try {
-		await run.engine.run();
+		await run.runner.run();
 	} finally {
 		await run.finish();
 	}
-	return {summary: run.engine.summary(), store: run.store, outPath: run.outPath, fallbackPath: run.fallback?.path ?? null};
+	return {summary: run.runner.summary(), store: run.store, outPath: run.outPath, fallbackPath: run.fallback?.path ?? null};
 }

@@ -1,17 +1,17 @@
 /**
  * The results side of a run: the lock beside `--out`, the writer, and what its failures
- * mean for the run (the engine holds dispatching, the store and the listener hear it once),
+ * mean for the run (the runner holds dispatching, the store and the listener hear it once),
  * resume (what is already done, fallback files of earlier runs merged back in), and the
  * end (the compaction, a fallback file for what `--out` would not take).
  */
 import * as fs from 'node:fs';
-import type {Engine} from './core/engine.js';
+import type {Runner} from './core/runner.js';
 import {defaultFallbackDirs, findFallbacks} from './core/fallback.js';
 import {compactResults, dropTornTail, lockResults, readResults, ResultsFileError, scanResults} from './core/results.js';
 import {ResultsWriter, type WriterEvent, type WriterFs} from './core/resultsWriter.js';
 import type {ResultRecord} from './core/types.js';
 import {writeFailure} from './core/writeFailure.js';
-import type {DiskStatus} from './store/runStore.js';
+import type {DiskStatus, RunStore} from './store/runStore.js';
 
 export interface RunResultsOptions {
 	/** Continue `--out` (and merge its fallback files) instead of replacing it. @default false */
@@ -39,7 +39,8 @@ export class RunResults {
 	/** Fallback files of an earlier run that a new run (no resume) removed with the old `--out`. */
 	readonly discarded: readonly string[];
 	#release: () => void;
-	#engine: Engine | null = null;
+	#runner: Runner | null = null;
+	#store: RunStore | null = null;
 	/** Writer events from before the engine existed (a merge on a full disk), replayed to it. */
 	#early: WriterEvent[] | null = [];
 	#onEvent: (event: WriterEvent) => void;
@@ -91,9 +92,10 @@ export class RunResults {
 		if (!this.writer.failure) this.#dropMerged(this.writer.sync());
 	}
 
-	/** The engine to hold while writes fail; what was heard before it existed is replayed to it now. */
-	attach(engine: Engine): void {
-		this.#engine = engine;
+	/** The runner to hold while writes fail, the store to show it; what was heard before they existed is replayed now. */
+	attach(runner: Runner, store: RunStore | null): void {
+		this.#runner = runner;
+		this.#store = store;
 		const early = this.#early ?? [];
 		this.#early = null;
 		for (const event of early) this.#heard(event);
@@ -131,32 +133,32 @@ export class RunResults {
 			this.#early.push(event);
 			return;
 		}
-		const engine = this.#engine!;
-		const store = engine.store.getState();
+		const runner = this.#runner!;
+		const store = this.#store?.getState();
 		let told = event;
 		switch (event.type) {
 			case 'write-failed':
-				engine.hold(HOLD_REASON);
-				told = {...event, inFlight: store.counts.running};
-				store.setDisk({state: 'held', path: event.failure.path, message: event.failure.message, records: event.held, since: event.at, until: null});
+				runner.hold(HOLD_REASON);
+				told = {...event, inFlight: runner.running};
+				store?.setDisk({state: 'held', path: event.failure.path, message: event.failure.message, records: event.held, since: event.at, until: null});
 				break;
 			case 'held':
-				if (store.disk?.state === 'held') store.setDisk({...store.disk, records: event.held});
+				if (store?.disk?.state === 'held') store?.setDisk({...store.disk, records: event.held});
 				break;
 			case 'write-recovered':
-				store.setDisk({
+				store?.setDisk({
 					state: 'recovered',
 					path: event.path,
-					message: store.disk?.message ?? '',
+					message: store?.disk?.message ?? '',
 					records: event.written,
-					since: store.disk?.since ?? event.at,
+					since: store?.disk?.since ?? event.at,
 					until: event.at,
 				} satisfies DiskStatus);
 				this.#dropMerged(this.writer.sync());
-				engine.release();
+				runner.release();
 				break;
 			case 'recreated':
-				store.setDisk({state: 'recreated', path: event.path, message: 'removed during the run', records: event.records, since: event.at, until: event.at});
+				store?.setDisk({state: 'recreated', path: event.path, message: 'removed during the run', records: event.records, since: event.at, until: event.at});
 				break;
 			case 'fallback':
 				break;

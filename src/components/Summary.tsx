@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {explainStop} from '../stopAdvice.js';
 import {formatInt, formatSeconds} from './format.js';
 import {budgetText, costText} from './Meters.js';
 import {useTheme} from './theme.js';
@@ -25,7 +26,7 @@ export function Summary({view, width, outPath, rows}: SummaryProps) {
 	const wall = run.startedAt != null && run.finishedAt != null ? run.finishedAt - run.startedAt : 0;
 	const budgetLine = budgetText(budget);
 	const notes = [
-		run.stopReason ? `stopped: ${run.stopReason}` : null,
+		run.stopReason ? `stopped: ${explainStop(run.stopReason, run.stopKind)}` : null,
 		totals.truncated ? `${formatInt(totals.truncated)} cut at max_output_tokens` : null,
 		budgetLine,
 	].filter((note): note is string => note != null);

@@ -56,7 +56,7 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 	const stdin = options.stdin ?? process.stdin;
 	const screen = new TerminalScreen(stdout);
 	const view = throttleStore(run.store, STORE_THROTTLE_MS);
-	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: options.exitWhenDone});
+	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: options.exitWhenDone});
 
 	// The terminal back, then the records saved where they can go, whatever else is stuck.
 	const leaveNow = (code: number) => {
@@ -103,7 +103,7 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		<ThemeContext.Provider value={themeFor(options.colour ?? true)}>
 			<App
 				view={view}
-				controls={run.engine}
+				controls={run.runner}
 				clock={options.clock ?? systemClock}
 				outPath={run.outPath}
 				onQuit={() => session.quit()}
@@ -134,7 +134,7 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		for (const line of saved.lines) process.stderr.write(`${line}\n`);
 		return saved.exitCode ?? code;
 	} catch (error) {
-		await run.engine.stop({abort: true, reason: 'the dashboard failed'}).catch(() => {});
+		await run.runner.stop({abort: true, reason: 'the dashboard failed'}).catch(() => {});
 		await run.finish().catch(() => {});
 		throw error;
 	} finally {

@@ -3,6 +3,8 @@
  * backoff with jitter. Never earlier than the server asked.
  */
 
+import {DEFAULTS} from './defaults.js';
+
 export interface BackoffOptions {
 	/**
 	 * Base delay of attempt 0, in ms.
@@ -29,8 +31,8 @@ export interface BackoffOptions {
  * added to it so that many jobs told the same thing do not return together.
  */
 export function retryDelay(attempt: number, retryAfterMs: number | null, options: BackoffOptions = {}): number {
-	const base = options.baseMs ?? 1000;
-	const max = options.maxMs ?? 32_000;
+	const base = options.baseMs ?? DEFAULTS.backoffBaseMs;
+	const max = options.maxMs ?? DEFAULTS.backoffMaxMs;
 	const random = options.random ?? Math.random;
 	if (retryAfterMs != null && retryAfterMs >= 0) {
 		// Spread the herd by up to 10% (at most 1 s), always after what the server asked.

@@ -15,6 +15,7 @@
  *
  * A fixed `--concurrency N` never comes here: the engine holds N as it is.
  */
+import {DEFAULTS} from './defaults.js';
 
 export interface ConcurrencyState {
 	readonly now: number;
@@ -34,9 +35,9 @@ export interface AdaptiveConcurrencyOptions {
 }
 
 /** `--max-concurrency` when none is given. */
-export const DEFAULT_MAX_CONCURRENCY = 64;
+export const DEFAULT_MAX_CONCURRENCY = DEFAULTS.maxConcurrency;
 /** Where `auto` starts: a few requests that no server minds, grown from as latency shows room. */
-export const AUTO_START = 4;
+export const AUTO_START = DEFAULTS.autoConcurrencyStart;
 /** Slots beyond rate × latency, as a share of it: a slot also waits for the limiter. */
 const HEADROOM = 1.5;
 /** Growth without a known rate stops once latency passes this multiple of its best. */

@@ -1,8 +1,17 @@
 /**
- * What the dashboard (or a script) may ask of a running engine. The engine implements
- * it; components receive it as a prop and never reach the SDK.
+ * What the dashboard (or a script) may ask of a running batch. A runner implements it and
+ * says which of its controls it supports (a Batch API run cannot change concurrency);
+ * components receive it as a prop and never reach the SDK.
  */
+export interface ControlSupport {
+	/** Cancel one job, and retry failed ones. */
+	readonly jobs: boolean;
+	readonly pause: boolean;
+	readonly concurrency: boolean;
+}
+
 export interface RunControls {
+	readonly supports: ControlSupport;
 	/** Cancel a queued, waiting or running job; a running request is aborted. */
 	cancel(id: string): void;
 	/** Put a failed or cancelled job back in the queue. Returns false if it cannot be retried. */
@@ -14,7 +23,7 @@ export interface RunControls {
 	resume(): void;
 	/**
 	 * A whole number >= 1: a fixed ceiling on requests in flight from now on (requests
-	 * already sent are not cut short). `'auto'`: let the engine adapt it again.
+	 * already sent are not cut short). `'auto'`: let the runner adapt it again.
 	 */
 	setConcurrency(n: number | 'auto'): void;
 	/**

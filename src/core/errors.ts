@@ -166,6 +166,11 @@ function build(kind: ErrorKind, fields: Partial<ErrorInfo> & {message: string}, 
 	};
 }
 
+/** An error pacer itself decides on (a budget, a stop, a cancel, a check before sending): never retried. */
+export function pacerError(kind: ErrorKind, message: string, code: string | null = null): ErrorInfo {
+	return {kind, status: null, code, message: redactSecrets(message), retryable: false, retryAfterMs: null};
+}
+
 /**
  * Classify anything thrown by an attempt. Never throws.
  */

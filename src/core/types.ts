@@ -16,6 +16,9 @@ export function isFinal(status: JobStatus): status is FinalStatus {
 	return status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'skipped';
 }
 
+/** Where the rate limits being paced to came from: `--rpm`/`--tpm`, the server's headers, or both. */
+export type LimitSource = 'flags' | 'headers' | 'flags+headers';
+
 /** Who sets the concurrency: `auto` adapts it, `fixed` is a ceiling the user set. */
 export type ConcurrencyMode = 'auto' | 'fixed';
 
@@ -130,9 +133,21 @@ export interface AttemptInfo {
 	readonly waitMs: number | null;
 }
 
-/** A source of time. Tests and demos inject their own. */
+/** A timer set on a Clock; `cancel` is safe to call twice or after it fired. */
+export interface Timer {
+	cancel(): void;
+}
+
+/** A source of time and timers. Tests and demos inject their own. */
 export interface Clock {
 	now(): number;
 	/** Resolves after `ms`, or rejects with the signal's reason when it aborts. */
 	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+	/** Calls `callback` once, after `ms`. Never keeps the process alive by itself. */
+	timeout(ms: number, callback: () => void): Timer;
+	/**
+	 * Calls `callback` every `ms` until cancelled: a background tick (refreshing figures),
+	 * never what a run waits for, and it never keeps the process alive by itself.
+	 */
+	every(ms: number, callback: () => void): Timer;
 }

@@ -1,101 +1,21 @@
 /**
  * The run's state: a zustand vanilla store. The engine writes through the actions,
- * the dashboard reads. No React here (see ./useRunStore.ts for the binding).
+ * the dashboard reads. No React here.
  *
  * Built for 100,000 jobs: jobs live in a Map that is updated in place (each changed job
  * is a new object, so a row's selector sees the change), `order` is fixed after
  * `addJobs`, and every counter is kept incrementally. No action does O(n) work.
  */
 import {createStore, type StoreApi} from 'zustand/vanilla';
-import type {AttemptInfo, ConcurrencyMode, ErrorInfo, JobSpec, JobStatus, Usage} from '../core/types.js';
+import {emptyCounts, emptyTotals} from '../core/ledger.js';
+import type {BudgetFigures, JobSnapshot, RateFigures, RunInfo, RunTotals, StatusCounts} from '../core/runSink.js';
+import type {JobSpec} from '../core/types.js';
+import {DEFAULTS} from '../core/defaults.js';
 
-export interface JobView {
-	readonly id: string;
-	readonly line: number;
-	/** The prompt as text. */
-	readonly text: string;
-	readonly model: string;
-	readonly status: JobStatus;
-	/** Attempts started so far. */
-	readonly attempts: number;
-	/** Epoch ms of the next attempt while `waiting`. */
-	readonly retryAt: number | null;
-	/** Input tokens: the estimate until the API's usage replaces it. */
-	readonly tokensIn: number | null;
-	/** Output tokens: counted up from the stream's deltas, then replaced by the API's usage. */
-	readonly tokensOut: number;
-	readonly usage: Usage | null;
-	/** The reply so far. */
-	readonly output: string;
-	readonly truncated: boolean;
-	readonly inputTruncated: boolean;
-	readonly error: ErrorInfo | null;
-	readonly history: readonly AttemptInfo[];
-	/** Epoch ms the current (or last) attempt started. */
-	readonly startedAt: number | null;
-	readonly finishedAt: number | null;
-	readonly latencyMs: number | null;
-	readonly requestId: string | null;
-	/** Cost in USD of this job so far; null when the model's price is unknown. */
-	readonly costUsd: number | null;
-}
-
-export type RunPhase = 'idle' | 'running' | 'paused' | 'stopping' | 'done';
-
-export type StatusCounts = Record<JobStatus, number>;
-
-export interface Totals {
-	readonly tokensIn: number;
-	readonly tokensOut: number;
-	readonly cachedTokens: number;
-	readonly reasoningTokens: number;
-	/** Attempts started, all jobs. */
-	readonly attempts: number;
-	/** Retries scheduled. */
-	readonly retries: number;
-	/** 429 answers with kind rate_limit. */
-	readonly rateLimited: number;
-	/** Jobs whose reply was cut at max_output_tokens. */
-	readonly truncated: number;
-	/** USD spent on jobs with a known price. */
-	readonly costUsd: number;
-	/** Jobs that spent tokens on a model without a known price: cost is then partly unknown. */
-	readonly unpricedJobs: number;
-}
-
-export interface RateFigures {
-	/** Requests started in the last 60 s. */
-	readonly rpmNow: number;
-	/** Tokens (input + output) charged in the last 60 s. */
-	readonly tpmNow: number;
-	readonly rpmLimit: number | null;
-	readonly tpmLimit: number | null;
-	/** Where the limits came from. */
-	readonly limitSource: 'flags' | 'headers' | 'flags+headers' | null;
-	/** Requests that may be in flight now: a ceiling the user fixed, or where auto has it. */
-	readonly concurrency: number;
-	readonly concurrencyMode: ConcurrencyMode;
-	/** How far auto may go (`--max-concurrency`). */
-	readonly maxConcurrency: number;
-}
-
-export interface BudgetFigures {
-	readonly tokens: number | null;
-	readonly usd: number | null;
-	readonly spentTokens: number;
-	readonly spentUsd: number;
-}
-
-export interface RunInfo {
-	readonly phase: RunPhase;
-	readonly model: string;
-	/** What the header names as the endpoint: `simulator flaky · seed 7`, or a host. */
-	readonly endpoint: string;
-	readonly startedAt: number | null;
-	readonly finishedAt: number | null;
-	/** Why the run stopped early (quota, auth, unknown model, signal, ...). */
-	readonly stopReason: string | null;
-}
+/** A job as the dashboard shows it. */
+export type JobView = JobSnapshot;
+export type Totals = RunTotals;
+export type {BudgetFigures, RateFigures, RunInfo, RunPhase, StatusCounts} from '../core/runSink.js';
 
 /** The results file, when it is not simply taking every record (DESIGN.md: a full disk is not a bug). */
 export interface DiskStatus {
@@ -128,9 +48,12 @@ export interface RunState {
 export interface RunActions {
 	addJobs(specs: readonly JobSpec[], defaults: {model: string; tokensIn?: (spec: JobSpec) => number | null}): void;
 	updateJob(id: string, patch: Partial<Omit<JobView, 'id'>>): void;
-	/** Append streamed text and tokens to a running job (called batched, not per SSE event). */
+	/** Jobs as a run reports them (the engine's sink). */
+	addViews(views: readonly JobView[]): void;
+	/** Append streamed text and tokens to a running job (called batched, not per SSE event); the run's totals come apart. */
 	appendOutput(id: string, text: string, tokens: number): void;
-	addTotals(delta: Partial<Totals>): void;
+	/** The run's totals, whole, as its ledger keeps them. */
+	setTotals(totals: Totals): void;
 	setRate(patch: Partial<RateFigures>): void;
 	setBudget(patch: Partial<BudgetFigures>): void;
 	setRun(patch: Partial<RunInfo>): void;
@@ -139,28 +62,7 @@ export interface RunActions {
 
 export type RunStore = StoreApi<RunState & RunActions>;
 
-export const emptyCounts = (): StatusCounts => ({
-	queued: 0,
-	running: 0,
-	waiting: 0,
-	succeeded: 0,
-	failed: 0,
-	cancelled: 0,
-	skipped: 0,
-});
-
-const emptyTotals: Totals = {
-	tokensIn: 0,
-	tokensOut: 0,
-	cachedTokens: 0,
-	reasoningTokens: 0,
-	attempts: 0,
-	retries: 0,
-	rateLimited: 0,
-	truncated: 0,
-	costUsd: 0,
-	unpricedJobs: 0,
-};
+export {emptyCounts};
 
 export function newJobView(spec: JobSpec, model: string, tokensIn: number | null): JobView {
 	return {
@@ -196,10 +98,21 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 		version: 0,
 		counts: emptyCounts(),
 		totals: emptyTotals,
-		rate: {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, concurrency: 4, concurrencyMode: 'auto', maxConcurrency: 64, ...init.rate},
+		rate: {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, concurrency: DEFAULTS.autoConcurrencyStart, concurrencyMode: 'auto', maxConcurrency: DEFAULTS.maxConcurrency, ...init.rate},
 		budget: {tokens: null, usd: null, spentTokens: 0, spentUsd: 0, ...init.budget},
-		run: {phase: 'idle', model: '', endpoint: '', startedAt: null, finishedAt: null, stopReason: null, ...init.run},
+		run: {phase: 'idle', model: '', endpoint: '', startedAt: null, finishedAt: null, stopReason: null, stopKind: null, ...init.run},
 		disk: null,
+
+		addViews(views) {
+			const order = [...get().order];
+			const counts = {...get().counts};
+			for (const view of views) {
+				jobs.set(view.id, view);
+				order.push(view.id);
+				counts[view.status]++;
+			}
+			set({order, counts, version: get().version + 1});
+		},
 
 		addJobs(specs, defaults) {
 			const order = [...get().order];
@@ -231,15 +144,10 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 			const before = jobs.get(id);
 			if (!before) return;
 			jobs.set(id, {...before, output: before.output + text, tokensOut: before.tokensOut + tokens});
-			const state = get();
-			set({version: state.version + 1, totals: {...state.totals, tokensOut: state.totals.tokensOut + tokens}});
+			set({version: get().version + 1});
 		},
 
-		addTotals(delta) {
-			const totals = {...get().totals};
-			for (const [key, value] of Object.entries(delta) as Array<[keyof Totals, number]>) {
-				(totals as Record<keyof Totals, number>)[key] += value;
-			}
+		setTotals(totals) {
 			set({totals});
 		},
 

@@ -16,9 +16,9 @@ afterEach(async () => {
 /** The App on a fixed-size terminal over a real engine and the simulator, wired to a real session. */
 async function dashboard(jobs: number, options: SimRunOptions = {}, size = {columns: 80, rows: 24}) {
 	run = await simRun(prompts(jobs), options);
-	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
+	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: false});
 	terminal = renderTerminal(
-		<App view={run.store} controls={run.engine} clock={systemClock} outPath={null} onQuit={() => session.quit()} onInterrupt={() => session.interrupt('ctrl+c')} />,
+		<App view={run.store} controls={run.runner} clock={systemClock} outPath={null} onQuit={() => session.quit()} onInterrupt={() => session.interrupt('ctrl+c')} />,
 		size,
 	);
 	return {run, session, terminal};
@@ -91,7 +91,7 @@ test('Enter opens the selected job and Esc closes it', async () => {
 
 test('r retries the selected failed job; on a job that did not fail it says why not', async () => {
 	const {run, terminal} = await dashboard(3, {sim: {faults: {badRequest: 1}}});
-	await run.engine.run();
+	await run.runner.run();
 	await terminal.waitFor('0 succeeded, 3 failed');
 	await terminal.press('j', 'r');
 	await terminal.waitFor('line-2: queued again');
@@ -111,7 +111,7 @@ test('r on a job still queued does nothing but say so', async () => {
 
 test('R retries every failed job', async () => {
 	const {run, terminal} = await dashboard(4, {sim: {faults: {badRequest: 1}}});
-	await run.engine.run();
+	await run.runner.run();
 	await terminal.press('R');
 	await terminal.waitFor('4 failed jobs queued again');
 	await waitUntil(() => run.store.getState().run.phase === 'done', 'the retried run to end');
@@ -120,7 +120,7 @@ test('R retries every failed job', async () => {
 
 test('c cancels the selected running job (its request is aborted) and a queued one', async () => {
 	const {run, terminal} = await dashboard(6, {latencyScale: 20, concurrency: 1});
-	void run.engine.run();
+	void run.runner.run();
 	await terminal.waitFor(/^› +1 line-1 +▸ running/m);
 	await terminal.press('c');
 	await terminal.waitFor(/line-1 +⊘ cancelled/);
@@ -134,7 +134,7 @@ test('c cancels the selected running job (its request is aborted) and a queued o
 
 test('p pauses dispatching and resumes it', async () => {
 	const {run, terminal} = await dashboard(20, {latencyScale: 2, concurrency: 2});
-	void run.engine.run();
+	void run.runner.run();
 	await terminal.waitFor('▸ running');
 	await terminal.press('p');
 	await terminal.waitFor('‖ paused');
@@ -161,10 +161,10 @@ test('+ and - change the concurrency', async () => {
 	const {run, terminal} = await dashboard(3, {concurrency: 4});
 	await terminal.press('+', '+');
 	await terminal.waitFor('concurrency 6');
-	expect(run.engine.concurrency).toBe(6);
+	expect(run.runner.concurrency).toBe(6);
 	await terminal.press('-', '-', '-', '-', '-', '-', '-');
 	await terminal.waitFor('concurrency 1');
-	expect(run.engine.concurrency).toBe(1);
+	expect(run.runner.concurrency).toBe(1);
 });
 
 test('/ filters by text as you type; Enter keeps the filter, Esc clears it', async () => {
@@ -188,7 +188,7 @@ test('/ filters by text as you type; Enter keeps the filter, Esc clears it', asy
 
 test('f cycles the status filter', async () => {
 	const {run, terminal} = await dashboard(8, {seed: 3, sim: {faults: {badRequest: 0.4}}});
-	await run.engine.run();
+	await run.runner.run();
 	const failed = run.store.getState().counts.failed;
 	expect(failed).toBeGreaterThan(0);
 	await terminal.press('f');
@@ -243,7 +243,7 @@ test('Ctrl+C aborts in-flight requests and leaves with 130', async () => {
 
 test('the screen fits 80x24 and 160x48, one row short of the terminal, and follows a resize', async () => {
 	const {run, terminal} = await dashboard(200, {seed: 2, sim: {faults: {badRequest: 0.2}}});
-	void run.engine.run();
+	void run.runner.run();
 	const fits = (columns: number, rows: number) => (frame: string) => {
 		const lines = frame.split('\n');
 		return lines.length === rows - 1 && lines.every(line => [...line].length <= columns);

@@ -10,7 +10,7 @@ afterEach(stopSimRuns);
 test('a failed job: the full prompt, the error kind/status/code/message and every attempt', async () => {
 	const long = 'Summarise this long prompt that wraps onto more than one line of the pane because it goes on and on';
 	run = await simRun(prompts(1, () => long), {sim: {faults: {badRequest: 1}}});
-	await run.engine.run();
+	await run.runner.run();
 	const job = run.store.getState().jobs.get('line-1')!;
 	const pane = render(<DetailPane view={run.store} id="line-1" width={60} height={12} now={0} />);
 	const frame = stripAnsi(pane.lastFrame()!);
@@ -26,7 +26,7 @@ test('a failed job: the full prompt, the error kind/status/code/message and ever
 
 test('retried attempts show the wait before the next one; the output is the reply', async () => {
 	run = await simRun(prompts(1), {backoffBaseMs: 10, backoffMaxMs: 10, sim: {faults: {server500: 0.5}}, seed: 5, maxRetries: 8});
-	await run.engine.run();
+	await run.runner.run();
 	const job = run.store.getState().jobs.get('line-1')!;
 	expect(job.history.length).toBeGreaterThan(1);
 	const pane = render(<DetailPane view={run.store} id="line-1" width={100} height={20} now={0} />);
@@ -40,7 +40,7 @@ test('retried attempts show the wait before the next one; the output is the repl
 
 test('the output so far of a streaming job, its latest lines when it is long', async () => {
 	run = await simRun(prompts(1), {latencyScale: 3});
-	void run.engine.run();
+	void run.runner.run();
 	await waitUntil(() => run!.store.getState().jobs.get('line-1')!.output.length > 40, 'line-1 to stream over 40 characters');
 	const pane = render(<DetailPane view={run.store} id="line-1" width={50} height={6} now={0} />);
 	const frame = stripAnsi(pane.lastFrame()!);

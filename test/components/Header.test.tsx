@@ -12,11 +12,11 @@ test('names pacer, the model and the simulator endpoint, and the run state', asy
 	const view = render(<Header view={run.store} now={0} width={80} />);
 	expect(view.lastFrame()).toContain('pacer · gpt-5.4-mini · simulator flaky · seed 7');
 	expect(view.lastFrame()).toContain('idle');
-	const done = run.engine.run();
-	run.engine.pause();
+	const done = run.runner.run();
+	run.runner.pause();
 	view.rerender(<Header view={run.store} now={0} width={80} />);
 	expect(stripAnsi(view.lastFrame()!)).toContain('‖ paused');
-	run.engine.resume();
+	run.runner.resume();
 	await done;
 	view.rerender(<Header view={run.store} now={0} width={80} />);
 	expect(view.lastFrame()).toContain('✓ done');
@@ -25,7 +25,7 @@ test('names pacer, the model and the simulator endpoint, and the run state', asy
 
 test('elapsed time comes from the injected now, and stops at the end of the run', async () => {
 	run = await simRun(prompts(2));
-	const started = run.engine.run();
+	const started = run.runner.run();
 	const startedAt = run.store.getState().run.startedAt!;
 	const view = render(<Header view={run.store} now={startedAt + 65_000} width={80} />);
 	expect(view.lastFrame()).toContain('01:05');

@@ -33,7 +33,7 @@ test('an empty filter result says so', async () => {
 
 test('a waiting job counts down to its retry by the injected time', async () => {
 	run = await simRun(prompts(1), {backoffBaseMs: 8000, backoffMaxMs: 8000, sim: {faults: {server500: 1}}});
-	void run.engine.run();
+	void run.runner.run();
 	const job = await waitUntil(() => run!.store.getState().jobs.get('line-1')?.status === 'waiting' && run!.store.getState().jobs.get('line-1'), 'line-1 to wait for its retry');
 	const retryAt = job.retryAt!;
 	const row = render(<JobRow view={run.store} id="line-1" selected={false} columns={columns} now={retryAt - 3200} />);
@@ -45,7 +45,7 @@ test('a waiting job counts down to its retry by the injected time', async () => 
 
 test('a streaming job counts its output tokens up; a finished one shows tokens and latency', async () => {
 	run = await simRun(prompts(1), {latencyScale: 3, sim: {}});
-	void run.engine.run();
+	void run.runner.run();
 	const streaming = await waitUntil(() => {
 		const job = run!.store.getState().jobs.get('line-1')!;
 		return job.status === 'running' && job.tokensOut > 0 && job;
@@ -58,7 +58,7 @@ test('a streaming job counts its output tokens up; a finished one shows tokens a
 		return job.tokensOut > streaming.tokensOut && job;
 	}, 'line-1 to stream more tokens');
 	expect(later.tokensOut).toBeGreaterThan(streaming.tokensOut);
-	await run.engine.whenDone();
+	await run.runner.whenDone();
 	const done = run.store.getState().jobs.get('line-1')!;
 	row.rerender(<JobRow view={run.store} id="line-1" selected columns={columns} now={0} />);
 	expect(stripAnsi(row.lastFrame()!)).toMatch(new RegExp(`✓ (done|truncated) +1 +${done.tokensIn} +${done.tokensOut} +\\d+\\.\\ds`));
@@ -67,7 +67,7 @@ test('a streaming job counts its output tokens up; a finished one shows tokens a
 
 test('a failed job names the error kind and status', async () => {
 	run = await simRun(prompts(1), {sim: {faults: {badRequest: 1}}});
-	await run.engine.run();
+	await run.runner.run();
 	const job = run.store.getState().jobs.get('line-1')!;
 	expect(statusText(job, 0)).toBe('bad_request 400');
 	const row = render(<JobRow view={run.store} id="line-1" selected={false} columns={columns} now={0} />);

@@ -13,7 +13,7 @@ test('splitCells shares the cells out in proportion and always fills the width',
 
 test('shows a bar, ended/total and the count of every status after a run with permanent failures', async () => {
 	const run = await simRun(prompts(12), {profile: 'calm', seed: 3, sim: {faults: {badRequest: 0.3}}});
-	await run.engine.run();
+	await run.runner.run();
 	const {counts} = run.store.getState();
 	expect(counts.failed).toBeGreaterThan(0);
 	const view = render(<Progress view={run.store} width={120} />);

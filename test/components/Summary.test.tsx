@@ -7,7 +7,7 @@ import {prompts, simRun, stripAnsi} from '../helpers/terminal.js';
 
 test('the summary: outcome counts, attempts, tokens, cost and where the results are', async () => {
 	const run = await simRun(prompts(10), {seed: 5, sim: {faults: {badRequest: 0.3}}});
-	await run.engine.run();
+	await run.runner.run();
 	const {counts, totals} = run.store.getState();
 	const frame = stripAnsi(render(<Summary view={run.store} width={120} outPath="out/results.jsonl" rows={4} />).lastFrame()!);
 	const lines = frame.split('\n');
@@ -23,8 +23,8 @@ test('the summary: outcome counts, attempts, tokens, cost and where the results 
 
 test('a run stopped early says why', async () => {
 	const run = await simRun(prompts(6), {latencyScale: 1});
-	const running = run.engine.run();
-	await run.engine.stop({reason: 'quit from the dashboard'});
+	const running = run.runner.run();
+	await run.runner.stop({reason: 'quit from the dashboard'});
 	await running;
 	const frame = stripAnsi(render(<Summary view={run.store} width={120} outPath={null} rows={4} />).lastFrame()!);
 	expect(frame).toContain('stopped: quit from the dashboard');

@@ -21,9 +21,9 @@ const meters = (what: string) => new RegExp(`tpm [^·]+ · concurrency ${what} �
 async function dashboard(options: SimRunOptions) {
 	// Slow replies, so the run is still going while the keys are pressed.
 	const run = await simRun(prompts(40), {latencyScale: 20, ...options});
-	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
+	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: false});
 	terminal = renderTerminal(
-		<App view={run.store} controls={run.engine} clock={systemClock} outPath={null} onQuit={() => session.quit()} onInterrupt={() => session.interrupt('ctrl+c')} />,
+		<App view={run.store} controls={run.runner} clock={systemClock} outPath={null} onQuit={() => session.quit()} onInterrupt={() => session.interrupt('ctrl+c')} />,
 		{columns: 80, rows: 24},
 	);
 	return {run, terminal};
@@ -35,11 +35,11 @@ test('the meters show auto by default; + fixes a ceiling one above it, a returns
 	await terminal.press('+');
 	await terminal.waitFor(meters('5 fixed'));
 	expect(terminal.frame()).toContain('at most 5 in flight (a: back to auto)');
-	expect(run.engine.concurrencyMode).toBe('fixed');
-	expect(run.engine.concurrency).toBe(5);
+	expect(run.runner.concurrencyMode).toBe('fixed');
+	expect(run.runner.concurrency).toBe(5);
 	await terminal.press('a');
 	await terminal.waitFor('concurrency auto: adapts between 1 and 12');
-	expect(run.engine.concurrencyMode).toBe('auto');
+	expect(run.runner.concurrencyMode).toBe('auto');
 	expect(run.store.getState().rate.concurrencyMode).toBe('auto');
 	expect(terminal.frame()).toMatch(meters('\\d+ auto'));
 });
@@ -49,6 +49,6 @@ test('from a fixed --concurrency, - lowers the ceiling and never below 1', async
 	await terminal.waitFor(meters('2 fixed'));
 	await terminal.press('-', '-', '-');
 	await terminal.waitFor(meters('1 fixed'));
-	expect(run.engine.concurrency).toBe(1);
-	expect(run.engine.concurrencyMode).toBe('fixed');
+	expect(run.runner.concurrency).toBe(1);
+	expect(run.runner.concurrencyMode).toBe('fixed');
 });

@@ -8,27 +8,27 @@ afterEach(stopSimRuns);
 
 test('with exitWhenDone the session ends with the run: 0 when every prompt succeeded', async () => {
 	run = await simRun(prompts(4));
-	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: true});
+	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: true});
 	session.start();
 	expect(await session.exited).toBe(0);
 });
 
 test('1 when some prompt failed', async () => {
 	run = await simRun(prompts(2), {sim: {faults: {badRequest: 1}}});
-	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: true});
+	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: true});
 	session.start();
 	expect(await session.exited).toBe(1);
 });
 
 test('without exitWhenDone a finished run waits for q', async () => {
 	run = await simRun(prompts(2));
-	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
+	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: false});
 	let code: number | null = null;
 	void session.exited.then(c => (code = c));
 	session.start();
 	// A session that does leave when done, started after it on the same run: once it has
 	// left, the first has heard of the end too (its callbacks run first) and must still wait.
-	const leaving = new DashboardSession(run.engine, run.store, {exitWhenDone: true});
+	const leaving = new DashboardSession(run.runner, run.store, {exitWhenDone: true});
 	leaving.start();
 	expect(await leaving.exited).toBe(0);
 	expect(code).toBeNull();
@@ -39,7 +39,7 @@ test('without exitWhenDone a finished run waits for q', async () => {
 test('SIGTERM aborts in-flight requests and exits 143; SIGHUP 129', async () => {
 	for (const [signal, expected] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
 		run = await simRun(prompts(5), {latencyScale: 20});
-		const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
+		const session = new DashboardSession(run.runner, run.store, {exitWhenDone: false});
 		session.start();
 		await waitUntil(() => run!.store.getState().counts.running > 0, 'a request in flight');
 		session.interrupt(signal);
@@ -52,9 +52,9 @@ test('SIGTERM aborts in-flight requests and exits 143; SIGHUP 129', async () => 
 
 test('Ctrl+C after the run ended leaves with the run exit code, not 130', async () => {
 	run = await simRun(prompts(2));
-	const session = new DashboardSession(run.engine, run.store, {exitWhenDone: false});
+	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: false});
 	session.start();
-	await run.engine.whenDone();
+	await run.runner.whenDone();
 	session.interrupt('ctrl+c');
 	expect(await session.exited).toBe(0);
 });

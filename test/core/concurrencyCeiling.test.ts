@@ -5,7 +5,7 @@
  * well as too many.
  */
 import {afterEach, describe, expect, test} from 'vitest';
-import {OpenAIModelClient} from '../../src/core/client.js';
+import {ResponsesClient} from '../../src/core/responsesClient.js';
 import {Engine} from '../../src/core/engine.js';
 import type {Limiter, LimiterSnapshot, Permit} from '../../src/core/limiter.js';
 import type {JobSpec} from '../../src/core/types.js';
@@ -23,7 +23,7 @@ const servers: Simulator[] = [];
 const runs: PreparedRun[] = [];
 afterEach(async () => {
 	for (const run of runs.splice(0)) {
-		await run.engine.stop({abort: true});
+		await run.runner.stop({abort: true});
 		await run.finish();
 	}
 	for (const server of servers.splice(0)) await server.close();
@@ -96,7 +96,7 @@ describe('a fixed --concurrency N', () => {
 		// waiting for it, then get their permits at once.
 		const gate = new GateLimiter();
 		const sim = await server(unlimited());
-		const engine = new Engine(jobs(30), {client: new OpenAIModelClient({apiKey: 'sk-local-test', baseURL: sim.url}), concurrency: 8, limiter: gate});
+		const engine = new Engine(jobs(30), {client: new ResponsesClient({apiKey: 'sk-local-test', baseURL: sim.url}), concurrency: 8, limiter: gate});
 		const done = engine.run();
 		await waitUntil(() => gate.waiting === 8, 'all 8 slots to wait for the limiter', {timeoutMs: 10_000});
 		engine.setConcurrency(2);
@@ -126,25 +126,25 @@ describe("concurrency 'auto' (the default)", () => {
 		expect(run.store.getState().rate).toMatchObject({concurrency: 4, concurrencyMode: 'auto', maxConcurrency: 6});
 		const seen = new Set<number>();
 		run.store.subscribe(state => seen.add(state.rate.concurrency));
-		await run.engine.run();
+		await run.runner.run();
 		expect(Math.max(...seen)).toBe(6);
 		expect(sim.stats().maxInFlight).toBeGreaterThan(4);
 		expect(sim.stats().maxInFlight).toBeLessThanOrEqual(6);
-		expect(run.engine.concurrencyMode).toBe('auto');
+		expect(run.runner.concurrencyMode).toBe('auto');
 	});
 
 	test('setConcurrency: a number fixes the ceiling, auto lets it adapt again from there', async () => {
 		const sim = await server(unlimited());
 		const run = await prepareRun(jobs(4), {out: null, endpoint: against(sim)});
 		runs.push(run);
-		run.engine.setConcurrency(9);
+		run.runner.setConcurrency(9);
 		expect(run.store.getState().rate).toMatchObject({concurrency: 9, concurrencyMode: 'fixed'});
-		run.engine.setConcurrency('auto');
+		run.runner.setConcurrency('auto');
 		expect(run.store.getState().rate).toMatchObject({concurrency: 9, concurrencyMode: 'auto'});
 		// Auto keeps within its own bounds: a fixed 200 comes back to auto at the max, 64.
-		run.engine.setConcurrency(200);
-		run.engine.setConcurrency('auto');
-		expect(run.engine.concurrency).toBe(64);
-		expect(() => run.engine.setConcurrency(0)).toThrow(RangeError);
+		run.runner.setConcurrency(200);
+		run.runner.setConcurrency('auto');
+		expect(run.runner.concurrency).toBe(64);
+		expect(() => run.runner.setConcurrency(0)).toThrow(RangeError);
 	});
 });

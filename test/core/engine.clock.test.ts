@@ -6,7 +6,9 @@
  */
 import {afterEach, describe, expect, test} from 'vitest';
 import type {BackoffOptions} from '../../src/core/backoff.js';
-import {OpenAIModelClient} from '../../src/core/client.js';
+import {createRunStore, type RunStore} from '../../src/store/runStore.js';
+import {storeSink} from '../../src/store/storeSink.js';
+import {ResponsesClient} from '../../src/core/responsesClient.js';
 import {ManualClock} from '../../src/core/clock.js';
 import {Engine, type EngineEvent, type EngineOptions, type RunSummary} from '../../src/core/engine.js';
 import type {AttemptInfo, JobSpec} from '../../src/core/types.js';
@@ -41,6 +43,7 @@ async function scripted(clock: ManualClock, answer: (n: number) => ScriptedAnswe
 
 interface ClockRun {
 	readonly engine: Engine;
+	readonly store: RunStore;
 	readonly events: EngineEvent[];
 	/** Moves the clock until every job has ended; resolves with the summary. */
 	finish(): Promise<RunSummary>;
@@ -49,9 +52,11 @@ interface ClockRun {
 
 function startRun(clock: ManualClock, baseURL: string, specs: readonly JobSpec[], options: Partial<EngineOptions> = {}): ClockRun {
 	const events: EngineEvent[] = [];
+	const store = createRunStore();
 	const engine = new Engine(specs, {
-		client: new OpenAIModelClient({apiKey: 'sk-clock-test', baseURL}),
+		client: new ResponsesClient({apiKey: 'sk-clock-test', baseURL}),
 		clock,
+		sink: storeSink(store),
 		concurrency: 4,
 		onEvent: event => events.push(event),
 		...options,
@@ -59,9 +64,10 @@ function startRun(clock: ManualClock, baseURL: string, specs: readonly JobSpec[]
 	engines.push(engine);
 	let summary: RunSummary | null = null;
 	const running = engine.run().then(s => (summary = s));
-	const state = () => engine.store.getState();
+	const state = () => store.getState();
 	return {
 		engine,
+		store,
 		events,
 		async finish() {
 			await advanceUntil(clock, () => summary !== null, 'every job to end', {
@@ -195,15 +201,15 @@ describe('pause', () => {
 		const clock = new ManualClock(0);
 		const server = await scripted(clock, n => (n === 0 ? {kind: 'error', status: 500} : {kind: 'reply'}));
 		const run = startRun(clock, server.url, jobs(1), {backoff: {baseMs: 1000, maxMs: 1000, jitter: 'none'}});
-		const job = () => run.engine.store.getState().jobs.get('j1')!;
-		const busy = () => run.engine.store.getState().counts.running > 0;
+		const job = () => run.store.getState().jobs.get('j1')!;
+		const busy = () => run.store.getState().counts.running > 0;
 		await advanceUntil(clock, () => job().status === 'waiting', 'the first attempt to fail', {busy});
 		run.engine.pause();
 		// The retry's time comes and goes: the job is back in the queue, and stays there.
 		await advanceUntil(clock, () => job().status === 'queued', 'the retry to come due', {busy});
 		expect(clock.now()).toBe(1000);
 		expect(clock.nextWakeAt()).toBeNull();
-		expect(run.engine.store.getState().run.phase).toBe('paused');
+		expect(run.store.getState().run.phase).toBe('paused');
 		expect(server.requests).toHaveLength(1);
 		await clock.advance(60_000);
 		run.engine.resume();

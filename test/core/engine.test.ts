@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import type {EngineEvent} from '../../src/core/engine.js';
 import type {JobSpec, ResultRecord} from '../../src/core/types.js';
+import {formatSummary} from '../../src/headless.js';
 import {runBatch, type RunOptions} from '../../src/runBatch.js';
 import type {FaultRates} from '../../src/sim/types.js';
 import {engineTicks} from '../helpers/terminal.js';
@@ -108,14 +109,17 @@ describe('engine against the simulator', () => {
 		for (const r of records) expect(r.error!.kind).toBe('rate_limit');
 	});
 
-	test('quota stops the whole run: nothing else is sent, the rest are skipped with advice', async () => {
+	test('quota stops the whole run: nothing else is sent, the rest are skipped with the reason; the CLI adds the advice', async () => {
 		const {records, summary} = await run(jobs(20), {quota: 1}, {concurrency: 1});
 		expect(records).toHaveLength(20);
 		expect(records[0]).toMatchObject({status: 'failed', attempts: 1, error: {kind: 'quota', status: 429}});
 		const skipped = records.filter(r => r.status === 'skipped');
 		expect(skipped.length).toBeGreaterThanOrEqual(18);
-		expect(skipped[0]!.error!.message).toMatch(/add credit/);
-		expect(summary.stopReason).toMatch(/quota/);
+		expect(skipped[0]!.error!.message).toBe('not sent: quota exhausted (insufficient_quota)');
+		expect(summary).toMatchObject({stopReason: 'quota exhausted (insufficient_quota)', stopKind: 'quota'});
+		// Core's words carry no flags; the CLI's summary says what to do.
+		expect(skipped[0]!.error!.message).not.toMatch(/--/);
+		expect(formatSummary(summary, {outPath: null, alreadyDone: 0})).toMatch(/stopped: quota exhausted \(insufficient_quota\): add credit or raise the spend limit, then run again with --resume/);
 	});
 
 	test('a bad key (401) stops the run', async () => {
@@ -170,8 +174,8 @@ test('paused before it starts: the run says paused and sends nothing until resum
 	run.store.subscribe(state => {
 		if (paused && state.counts.running > 0) sentWhilePaused++;
 	});
-	run.engine.pause();
-	const done = run.engine.run();
+	run.runner.pause();
+	const done = run.runner.run();
 	expect(run.store.getState().run.phase).toBe('paused');
 	// Unpaused, the first request would be on its way before the engine's first tick.
 	await engineTicks(run.store);
@@ -179,7 +183,7 @@ test('paused before it starts: the run says paused and sends nothing until resum
 	expect(sentWhilePaused).toBe(0);
 	expect(run.simulator!.stats().requests).toBe(0);
 	paused = false;
-	run.engine.resume();
+	run.runner.resume();
 	await done;
 	expect(run.store.getState().counts.succeeded).toBe(3);
 	await run.finish();
@@ -188,9 +192,9 @@ test('paused before it starts: the run says paused and sends nothing until resum
 test('a queued job cancelled and retried before it ran is sent once, not twice', async () => {
 	const {prepareRun} = await import('../../src/runBatch.js');
 	const run = await prepareRun(jobs(6), {concurrency: 1, endpoint: {kind: 'sim', profile: 'calm', seed: 1, options: {latencyScale: 0.2}}});
-	const done = run.engine.run();
-	run.engine.cancel('p4');
-	expect(run.engine.retry('p4')).toBe(true);
+	const done = run.runner.run();
+	run.runner.cancel('p4');
+	expect(run.runner.retry('p4')).toBe(true);
 	await done;
 	const p4 = run.store.getState().jobs.get('p4')!;
 	expect(p4).toMatchObject({status: 'succeeded', attempts: 1});
@@ -229,7 +233,7 @@ describe('--max-retry-wait', () => {
 		expect(summary.failed).toBe(1);
 		const job = store.getState().jobs.get('p1')!;
 		expect(job.attempts).toBe(1);
-		expect(job.error!.message).toMatch(/the next retry would wait 0\.\ds, past --max-retry-wait 0\.1s/);
+		expect(job.error!.message).toMatch(/the next retry would wait 0\.\ds, past the most a prompt may wait across its retries, 0\.1s/);
 		expect(events.filter(e => e.type === 'retry')).toHaveLength(0);
 	});
 });

@@ -32,7 +32,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
 	for (const run of runs.splice(0)) {
-		await run.engine.stop({abort: true});
+		await run.runner.stop({abort: true});
 		await run.finish();
 	}
 	disk.makeRoom();
@@ -92,15 +92,15 @@ describe('a results file on a disk that fills mid-run', () => {
 		const out = path.join(disk.dir, 'out.jsonl');
 		disk.fill(ROOM);
 		const {run, told, atFailure} = await start(n, out);
-		const done = run.engine.run();
+		const done = run.runner.run();
 		await waitUntil(() => told('write-failed').length > 0, 'the first failed write', {timeoutMs: 30_000});
-		expect(run.engine.held).not.toBeNull();
+		expect(run.runner.held).not.toBeNull();
 		expect(run.store.getState().disk).toMatchObject({state: 'held', path: out, message: expect.stringMatching(/^no space left on the device \(ENOSPC/)});
 		await waitUntil(() => run.store.getState().counts.running === 0, 'the requests in flight to finish', {timeoutMs: 30_000});
 		const queued = run.store.getState().counts.queued;
 		expect(queued).toBeGreaterThan(0);
 
-		await run.engine.stop({reason: 'quit'});
+		await run.runner.stop({reason: 'quit'});
 		await done;
 		await run.finish();
 		const sent = run.simulator!.stats().requests;
@@ -125,22 +125,22 @@ describe('a results file on a disk that fills mid-run', () => {
 		const out = path.join(disk.dir, 'out.jsonl');
 		disk.fill(ROOM);
 		const {run, told, atFailure} = await start(n, out);
-		const done = run.engine.run();
+		const done = run.runner.run();
 		await waitUntil(() => told('write-failed').length > 0, 'the first failed write', {timeoutMs: 30_000});
 		await waitUntil(() => run.store.getState().counts.running === 0, 'the requests in flight to finish', {timeoutMs: 30_000});
 		// A user's pause and resume while held do not lift the hold...
-		run.engine.pause();
-		run.engine.resume();
-		expect(run.engine.held).not.toBeNull();
+		run.runner.pause();
+		run.runner.resume();
+		expect(run.runner.held).not.toBeNull();
 		// ...and a user's pause is still there after the disk recovers.
-		run.engine.pause();
+		run.runner.pause();
 		disk.makeRoom();
 		await waitUntil(() => told('write-recovered').length > 0, 'the writes to go through again', {timeoutMs: 30_000});
 		expect(run.simulator!.stats().requests - atFailure().requests).toBeLessThanOrEqual(atFailure().inFlight);
-		expect(run.engine.held).toBeNull();
+		expect(run.runner.held).toBeNull();
 		expect(run.store.getState().run.phase).toBe('paused');
 		expect(run.store.getState().disk).toMatchObject({state: 'recovered', until: expect.any(Number)});
-		run.engine.resume();
+		run.runner.resume();
 		await done;
 		await run.finish();
 		expect(run.fallback).toBeNull();
@@ -157,9 +157,9 @@ describe('a results file on a disk that fills mid-run', () => {
 		const out = path.join(disk.dir, 'out.jsonl');
 		disk.fill(ROOM);
 		const first = await start(n, out);
-		const done = first.run.engine.run();
+		const done = first.run.runner.run();
 		await waitUntil(() => first.told('write-failed').length > 0, 'the first failed write', {timeoutMs: 30_000});
-		await first.run.engine.stop({reason: 'quit'});
+		await first.run.runner.stop({reason: 'quit'});
 		await done;
 		await first.run.finish();
 		const fallbackFile = first.run.fallback!.path!;
@@ -173,7 +173,7 @@ describe('a results file on a disk that fills mid-run', () => {
 		// Merged and on disk: the fallback file has done its job.
 		expect(fs.existsSync(fallbackFile)).toBe(false);
 		expect(second.run.alreadyDone).toBe(succeeded.size);
-		await second.run.engine.run();
+		await second.run.runner.run();
 		await second.run.finish();
 		expect(second.run.simulator!.stats().requests).toBe(n - succeeded.size);
 		// The latest record of each id counts; a small disk may have no room for the final compaction, which then says so.
@@ -189,9 +189,9 @@ test('a new run without --resume replaces --out and removes its fallback files w
 	const out = path.join(disk.dir, 'out.jsonl');
 	disk.fill(ROOM);
 	const first = await start(30, out);
-	const done = first.run.engine.run();
+	const done = first.run.runner.run();
 	await waitUntil(() => first.told('write-failed').length > 0, 'the first failed write', {timeoutMs: 30_000});
-	await first.run.engine.stop({reason: 'quit'});
+	await first.run.runner.stop({reason: 'quit'});
 	await done;
 	await first.run.finish();
 	const fallbackFile = first.run.fallback!.path!;
@@ -201,7 +201,7 @@ test('a new run without --resume replaces --out and removes its fallback files w
 	const second = await start(5, out);
 	expect(second.run.discarded).toEqual([fallbackFile]);
 	expect(fs.existsSync(fallbackFile)).toBe(false);
-	await second.run.engine.run();
+	await second.run.runner.run();
 	await second.run.finish();
 	expect(readRecords(out).map(r => r.id).sort()).toEqual(allIds(5));
 }, 60_000);
@@ -211,7 +211,7 @@ describe('a results file replaced under the run', () => {
 		const n = 30;
 		const out = path.join(dir, 'out.jsonl');
 		const {run, told} = await start(n, out, {writerFs: undefined, concurrency: 2, endpoint: {kind: 'sim', profile: 'calm', seed: 4, options: {latencyScale: 0.5}}});
-		const done = run.engine.run();
+		const done = run.runner.run();
 		await waitUntil(() => run.store.getState().counts.succeeded >= 3, 'three results', {timeoutMs: 30_000});
 		fs.writeFileSync(`${out}.other`, 'not pacer\n');
 		fs.renameSync(`${out}.other`, out);

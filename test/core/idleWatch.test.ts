@@ -4,7 +4,7 @@
  * really goes quiet still is.
  */
 import {afterEach, expect, test} from 'vitest';
-import {OpenAIModelClient} from '../../src/core/client.js';
+import {ResponsesClient} from '../../src/core/responsesClient.js';
 import {AttemptTimeoutError} from '../../src/core/errors.js';
 import {startSimulator, type Simulator} from '../../src/sim/index.js';
 
@@ -25,7 +25,7 @@ function blockLoop(ms: number): void {
 test('a healthy stream is not aborted when the event loop was blocked for longer than the idle timeout', async () => {
 	// Replies stream a token every few ms for a few hundred ms.
 	sim = await startSimulator({profile: 'calm', seed: 4, latencyScale: 3, rpm: Infinity, tpm: Infinity});
-	const client = new OpenAIModelClient({apiKey: 'sk-idle-test', baseURL: sim.url});
+	const client = new ResponsesClient({apiKey: 'sk-idle-test', baseURL: sim.url});
 	let blocked = false;
 	const result = await client.attempt(
 		{model: 'gpt-5.4-mini', input: 'Write a few sentences about token buckets.', maxOutputTokens: 64},
@@ -47,7 +47,7 @@ test('a healthy stream is not aborted when the event loop was blocked for longer
 
 test('a stream that goes quiet is stopped as an idle timeout, not before its idle time', async () => {
 	sim = await startSimulator({profile: 'calm', seed: 4, latencyScale: 0, rpm: Infinity, tpm: Infinity, faults: {stall: 1}});
-	const client = new OpenAIModelClient({apiKey: 'sk-idle-test', baseURL: sim.url});
+	const client = new ResponsesClient({apiKey: 'sk-idle-test', baseURL: sim.url});
 	let headersAt = 0;
 	const started = performance.now();
 	const error = await client

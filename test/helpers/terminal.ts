@@ -176,7 +176,7 @@ export async function stopSimRuns(): Promise<void> {
 	const runs = [...liveRuns];
 	liveRuns.clear();
 	for (const run of runs) {
-		await run.engine.stop({abort: true});
+		await run.runner.stop({abort: true});
 		await run.finish();
 	}
 }

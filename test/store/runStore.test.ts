@@ -23,7 +23,9 @@ test('a changed job is a new object; an unchanged one keeps its identity', () =>
 	expect(store.getState().jobs.get('a')).not.toBe(a);
 	expect(store.getState().jobs.get('a')!.output).toBe('hello');
 	expect(store.getState().jobs.get('b')).toBe(b);
-	expect(store.getState().totals.tokensOut).toBe(2);
+	expect(store.getState().jobs.get('a')!.tokensOut).toBe(2);
+	// The run's totals are its ledger's, set whole; appending to a job does not touch them.
+	expect(store.getState().totals.tokensOut).toBe(0);
 });
 
 test('an update copies neither the job map nor the order: 100,000 jobs cost no O(n) work per event', () => {

@@ -1,0 +1,191 @@
+/**
+ * The books of every job's life: each status change, token count and ending goes through
+ * here to the run's ledger, to its sink, and at the end to the results writer and the
+ * events. What happens next is decided elsewhere (the engine and ./retryPolicy.ts); this
+ * file only keeps the facts straight, so a record and the summary never depend on a sink.
+ */
+import type {AttemptResult} from './client.js';
+import {DeltaBatcher} from './deltaBatcher.js';
+import type {EngineEvent} from './engineEvents.js';
+import type {JobRuntime} from './jobRuntime.js';
+import {RunLedger} from './ledger.js';
+import {recordOf, type Answer} from './resultRecord.js';
+import type {ResultsWriter} from './resultsWriter.js';
+import type {JobChange, JobSnapshot, RunSink, RunTotals} from './runSink.js';
+import type {Clock, ErrorInfo, FinalStatus, JobStatus} from './types.js';
+
+export interface JobLifeOptions {
+	readonly sink: RunSink;
+	readonly clock: Clock;
+	readonly writer?: ResultsWriter;
+	readonly onEvent?: (event: EngineEvent) => void;
+	/** Tell the sink each reply's text. @default true */
+	readonly retainOutput?: boolean;
+	readonly countDeltaTokens: (text: string) => number;
+	/** Every job has ended. */
+	readonly onAllDone: () => void;
+}
+
+export function snapshotOf(job: JobRuntime): JobSnapshot {
+	return {
+		id: job.spec.id,
+		line: job.spec.line,
+		text: job.spec.text,
+		model: job.model,
+		status: job.status,
+		attempts: job.attemptsTotal,
+		retryAt: null,
+		tokensIn: job.estimateIn,
+		tokensOut: 0,
+		usage: null,
+		output: '',
+		truncated: false,
+		inputTruncated: job.spec.inputTruncated ?? false,
+		error: null,
+		history: [],
+		startedAt: null,
+		finishedAt: null,
+		latencyMs: null,
+		requestId: null,
+		costUsd: null,
+	};
+}
+
+export class JobLife {
+	readonly ledger = new RunLedger();
+	readonly #options: JobLifeOptions;
+	readonly #deltas: DeltaBatcher<JobRuntime>;
+	#unfinished = 0;
+
+	constructor(jobs: readonly JobRuntime[], options: JobLifeOptions) {
+		this.#options = options;
+		this.#unfinished = jobs.length;
+		this.ledger.added(jobs.length);
+		const retain = options.retainOutput !== false;
+		this.#deltas = new DeltaBatcher<JobRuntime>({
+			clock: options.clock,
+			countTokens: options.countDeltaTokens,
+			onFlush: (job, text, tokens) => {
+				job.streamedTokens += tokens;
+				options.sink.outputAppended(job.spec.id, retain ? text : '', tokens);
+				this.ledger.add({tokensOut: tokens});
+			},
+			onFlushed: () => options.sink.totalsChanged(this.ledger.totals),
+		});
+		options.sink.jobsAdded(jobs.map(snapshotOf));
+	}
+
+	/** Jobs not yet ended. */
+	get unfinished(): number {
+		return this.#unfinished;
+	}
+
+	addTotals(delta: Partial<RunTotals>): void {
+		this.#options.sink.totalsChanged(this.ledger.add(delta));
+	}
+
+	setStatus(job: JobRuntime, status: JobStatus, change: JobChange = {}): void {
+		this.ledger.moved(job.status, status);
+		job.status = status;
+		this.#options.sink.jobChanged(job.spec.id, {...change, status});
+	}
+
+	/** A failed, cancelled or skipped job goes back to the queue. */
+	reopened(job: JobRuntime): void {
+		job.attemptsThisRound = 0;
+		job.waitedMs = 0;
+		this.setStatus(job, 'queued', {error: null, retryAt: null, finishedAt: null});
+		this.#unfinished++;
+	}
+
+	/** Its request is about to leave. */
+	sending(job: JobRuntime, startedAt: number): void {
+		job.attemptsThisRound++;
+		job.attemptsTotal++;
+		job.firstStartedAt ??= startedAt;
+		job.streamedTokens = 0;
+		this.addTotals({attempts: 1});
+		this.setStatus(job, 'running', {attempts: job.attemptsTotal, retryAt: null, startedAt, output: '', tokensOut: 0, error: null});
+	}
+
+	delta(job: JobRuntime, text: string): void {
+		this.#deltas.add(job, text);
+	}
+
+	/** What streamed of an attempt that just ended, now rather than at the next flush. */
+	flush(job: JobRuntime): void {
+		this.#deltas.flush(job);
+	}
+
+	flushAll(): void {
+		this.#deltas.flushAll();
+	}
+
+	answered(job: JobRuntime, answer: Answer, cost: number | null): void {
+		const result: AttemptResult = answer.result;
+		const usage = result.usage;
+		// The API's usage replaces the live estimate.
+		const tokensOut = usage?.output_tokens ?? job.streamedTokens;
+		this.addTotals({
+			tokensOut: tokensOut - job.streamedTokens,
+			tokensIn: usage?.input_tokens ?? 0,
+			cachedTokens: usage?.cached_tokens ?? 0,
+			reasoningTokens: usage?.reasoning_tokens ?? 0,
+			truncated: result.truncated ? 1 : 0,
+			...(cost != null ? {costUsd: cost} : usage ? {unpricedJobs: 1} : {}),
+		});
+		job.latencyMs = answer.endedAt - answer.startedAt;
+		job.requestId = result.requestId;
+		job.history.push({n: job.attemptsTotal, startedAt: answer.startedAt, endedAt: answer.endedAt, outcome: result.truncated ? 'truncated' : 'succeeded', error: null, waitMs: null});
+		this.finish(job, 'succeeded', null, answer, {
+			output: this.#options.retainOutput === false ? '' : result.text,
+			tokensOut,
+			tokensIn: usage?.input_tokens ?? job.estimateIn,
+			usage,
+			truncated: result.truncated,
+			requestId: result.requestId,
+			latencyMs: job.latencyMs,
+			costUsd: cost,
+			history: [...job.history],
+		});
+	}
+
+	/** An attempt failed; `waitMs` is the retry scheduled after it, if any. */
+	attemptFailed(job: JobRuntime, error: ErrorInfo, times: {startedAt: number; endedAt: number}, waitMs: number | null): void {
+		// Streamed text of a failed attempt was not delivered: take its live count back.
+		if (job.streamedTokens) this.addTotals({tokensOut: -job.streamedTokens});
+		job.streamedTokens = 0;
+		job.lastError = error;
+		job.latencyMs = times.endedAt - times.startedAt;
+		job.requestId = error.requestId ?? null;
+		if (error.kind === 'rate_limit') this.addTotals({rateLimited: 1});
+		const outcome = error.kind === 'cancelled' ? 'cancelled' : 'failed';
+		job.history.push({n: job.attemptsTotal, ...times, outcome, error, waitMs});
+		this.#options.sink.jobChanged(job.spec.id, {latencyMs: job.latencyMs, requestId: job.requestId, history: [...job.history]});
+	}
+
+	/** A retry is scheduled: the job waits until `retryAt`. */
+	waiting(job: JobRuntime, error: ErrorInfo, waitMs: number, now: number): void {
+		job.waitedMs += waitMs;
+		this.addTotals({retries: 1});
+		this.setStatus(job, 'waiting', {retryAt: now + waitMs, error});
+		this.#options.onEvent?.({type: 'retry', id: job.spec.id, attempt: job.attemptsTotal, error, waitMs, at: now});
+	}
+
+	/** The job ends: its record goes to the writer and the events. A job ends once. */
+	finish(job: JobRuntime, status: FinalStatus, error: ErrorInfo | null, answer: Answer | null = null, change: JobChange = {}): void {
+		if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled' || job.status === 'skipped') return;
+		const now = this.#options.clock.now();
+		job.controller = null;
+		// One sink update for the whole ending (a hot path at thousands of jobs a second).
+		this.setStatus(job, status, {...change, error, retryAt: null, finishedAt: now});
+		const record = recordOf(job, status, error, answer, now);
+		this.#options.writer?.append(record);
+		this.#options.onEvent?.({type: 'finished', record, at: now});
+		this.#unfinished--;
+		if (this.#unfinished === 0) {
+			this.flushAll();
+			this.#options.onAllDone();
+		}
+	}
+}

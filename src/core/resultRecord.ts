@@ -1,0 +1,31 @@
+/** A job's line of the results file (DESIGN.md "Results"), made from the engine's own facts. */
+import type {AttemptResult} from './client.js';
+import {errorForRecord} from './errors.js';
+import type {JobRuntime} from './jobRuntime.js';
+import type {ErrorInfo, FinalStatus, ResultRecord} from './types.js';
+
+/** The answer a succeeded job ends with. */
+export interface Answer {
+	readonly result: AttemptResult;
+	readonly startedAt: number;
+	readonly endedAt: number;
+}
+
+export function recordOf(job: JobRuntime, status: FinalStatus, error: ErrorInfo | null, answer: Answer | null, now: number): ResultRecord {
+	return {
+		id: job.spec.id,
+		line: job.spec.line,
+		status,
+		output: answer ? answer.result.text : null,
+		truncated: answer ? answer.result.truncated : false,
+		error: error ? errorForRecord(error) : null,
+		attempts: job.attemptsTotal,
+		usage: answer ? answer.result.usage : null,
+		model: answer?.result.model ?? job.model,
+		latency_ms: answer ? answer.endedAt - answer.startedAt : job.latencyMs,
+		started_at: job.firstStartedAt != null ? new Date(job.firstStartedAt).toISOString() : null,
+		finished_at: new Date(now).toISOString(),
+		request_id: answer ? answer.result.requestId : (error?.requestId ?? job.requestId ?? null),
+		...(job.spec.inputTruncated ? {input_truncated: true} : {}),
+	};
+}
