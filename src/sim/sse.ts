@@ -117,8 +117,10 @@ export function buildStreamScript(input: ScriptInput): StreamScript {
 	}
 	at += perTokenMs;
 	if (fault?.kind === 'streamError') {
-		// The nested shape seen in production (§3); the SDK throws on its `error` key.
-		push(at, 'error', {error: {type: 'server_error', code: 'server_error', message: STREAM_ERROR_MESSAGE, param: null}});
+		// The nested shape seen in production (§3), on which the SDK throws, carrying the
+		// documented flat fields too so the frame is also a valid ResponseErrorEvent.
+		const detail = {code: 'server_error', message: STREAM_ERROR_MESSAGE, param: null};
+		push(at, 'error', {...detail, error: {type: 'server_error', ...detail}});
 		if (hasMessage) output.push(messageItem(ids.message, 'in_progress', text));
 		const usage = usageOf(inputTokens, producedTokens, generation.reasoningTokens);
 		push(at, 'response.failed', {
