@@ -1,6 +1,7 @@
 /** The HTTP server: routing, auth, body reading, socket bookkeeping, close(). */
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo, Socket} from 'node:net';
+import {AttemptGate} from './attempt.js';
 import {resolveConfig} from './config.js';
 import * as errors from './errors.js';
 import {Exchange} from './exchange.js';
@@ -22,7 +23,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		burstMs: config.burstMs,
 		countRejected: config.countRejected,
 	});
-	const responses = new ResponsesRoute(config, limiter, stats);
+	const gate = new AttemptGate(config, limiter, stats);
+	const responses = new ResponsesRoute(gate, stats);
 	const sockets = new Set<Socket>();
 
 	const onClose = (exchange: Exchange): void => {
