@@ -5,7 +5,7 @@
 import type {Attempt, AttemptGate} from './attempt.js';
 import * as errors from './errors.js';
 import type {Exchange} from './exchange.js';
-import {playSteps, streamHeaders} from './playback.js';
+import {playJson, playStream} from './playback.js';
 import {generate, newResponseIds, outputItems, responseObject, usageOf} from './response.js';
 import {buildStreamScript} from './sse.js';
 import type {StatsRecorder} from './stats.js';
@@ -41,45 +41,25 @@ export class ResponsesRoute {
 		else this.#json(exchange, request, attempt);
 	}
 
-	#json(exchange: Exchange, request: SimRequest, {plan, inputTokens, chargeActual, headers}: Attempt): void {
-		const generation = generate(plan, request.maxOutputTokens);
-		const totalMs = plan.ttfbMs + (generation.reasoningTokens + generation.pieces.length) * plan.perTokenMs;
-		if (plan.fault === 'stall') {
-			// Headers never come; only the client's timeout or close() ends it.
-			exchange.onAbort(() => chargeActual(inputTokens));
-			return;
-		}
-		if (plan.fault === 'streamError') {
-			exchange.after(totalMs, () => {
-				chargeActual(inputTokens + generation.outputTokens);
-				this.#gate.sendError(exchange, errors.serverError());
-			});
-			return;
-		}
-		exchange.onAbort(() => chargeActual(inputTokens));
-		exchange.after(totalMs, () => {
-			exchange.settle();
-			const status = generation.capped ? 'incomplete' : 'completed';
-			const ids = newResponseIds(request);
-			const text = generation.pieces.join('');
-			const usage = usageOf(inputTokens, generation.outputTokens, generation.reasoningTokens);
-			const withMessage = generation.pieces.length > 0 || !generation.capped;
-			const body = JSON.stringify(
-				responseObject(request, ids, {status, output: outputItems(ids, text, status, withMessage), usage}),
-				null,
-				2,
-			);
-			chargeActual(inputTokens + generation.outputTokens);
-			if (plan.fault === 'cut') {
-				exchange.sendCutBody(body, plan.faultAt, headers());
-				return;
-			}
-			this.#stats.billed(inputTokens, generation.outputTokens, status);
-			exchange.sendBody(200, 'application/json', body, headers());
+	#json(exchange: Exchange, request: SimRequest, attempt: Attempt): void {
+		const generation = generate(attempt.plan, request.maxOutputTokens);
+		const status = generation.capped ? 'incomplete' : 'completed';
+		const {inputTokens} = attempt;
+		playJson(exchange, attempt, generation, {
+			body: () => {
+				const ids = newResponseIds(request);
+				const usage = usageOf(inputTokens, generation.outputTokens, generation.reasoningTokens);
+				const withMessage = generation.pieces.length > 0 || !generation.capped;
+				const output = outputItems(ids, generation.pieces.join(''), status, withMessage);
+				return JSON.stringify(responseObject(request, ids, {status, output, usage}), null, 2);
+			},
+			onBilled: () => this.#stats.billed(inputTokens, generation.outputTokens, status),
+			serverError: () => this.#gate.sendError(exchange, errors.serverError()),
 		});
 	}
 
-	#stream(exchange: Exchange, request: SimRequest, {plan, inputTokens, chargeActual, headers}: Attempt): void {
+	#stream(exchange: Exchange, request: SimRequest, attempt: Attempt): void {
+		const {plan, inputTokens} = attempt;
 		const generation = generate(plan, request.maxOutputTokens);
 		const fault = plan.fault === 'stall' || plan.fault === 'cut' || plan.fault === 'streamError' ? {kind: plan.fault, at: plan.faultAt} : null;
 		const script = buildStreamScript({
@@ -91,15 +71,8 @@ export class ResponsesRoute {
 			fault,
 			textSeed: plan.textSeed,
 		});
-		exchange.onAbort(() => chargeActual(inputTokens + script.producedTokens));
-		exchange.after(plan.ttfbMs, () => {
-			exchange.writeHead(200, {...headers(), ...streamHeaders()});
-			playSteps(exchange, script.steps, script.ending, () => {
-				if (script.ending === 'stall') return;
-				exchange.settle();
-				chargeActual(inputTokens + script.producedTokens);
-				if (script.usage && script.terminal) this.#stats.billed(script.usage.input_tokens, script.usage.output_tokens, script.terminal);
-			});
+		playStream(exchange, attempt, script, () => {
+			if (script.usage && script.terminal) this.#stats.billed(script.usage.input_tokens, script.usage.output_tokens, script.terminal);
 		});
 	}
 }
