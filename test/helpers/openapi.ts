@@ -3,9 +3,10 @@
  * through the copy in test/fixtures/openapi (never ../shared, which CI does not have).
  *
  * The description mixes OpenAPI 3.0 (`nullable`) and 3.1 (`anyOf` with `type: null`) and
- * carries vendor keywords (`x-stainless-*`, `discriminator`); Ajv reads `nullable` itself
- * and, not strict, passes over the rest. `unixtime` is the spec's own format: a number of
- * seconds since the epoch.
+ * carries vendor keywords (`x-stainless-*`, `discriminator`). Each `nullable: true` is
+ * rewritten to its 3.0 meaning, "this schema, or null" (Ajv's own reading refuses it
+ * beside a `$ref` and lets an `enum` reject the null); Ajv, not strict, passes over the
+ * vendor keywords. `unixtime` is the spec's own format: a number of seconds since the epoch.
  */
 import {readFileSync} from 'node:fs';
 import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv';
@@ -44,7 +45,17 @@ function withLiveVariants(doc: Description): Description {
 	return {components: {schemas}};
 }
 
-const DOC = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Description;
+/** `{..., nullable: true}` -> `{anyOf: [{...}, {type: 'null'}]}`, everywhere in `node`. */
+function nullableAsAnyOf(node: unknown): unknown {
+	if (Array.isArray(node)) return node.map(nullableAsAnyOf);
+	if (typeof node !== 'object' || node === null) return node;
+	const entries = Object.entries(node).map(([key, value]) => [key, nullableAsAnyOf(value)] as const);
+	const {nullable, ...rest} = Object.fromEntries(entries) as Record<string, unknown>;
+	if (nullable !== true) return nullable === undefined ? rest : {...rest, nullable};
+	return {anyOf: [rest, {type: 'null'}]};
+}
+
+const DOC = nullableAsAnyOf(JSON.parse(readFileSync(FIXTURE, 'utf8'))) as Description;
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = new Ajv({strict: false, allErrors: true});
