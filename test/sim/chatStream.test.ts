@@ -5,13 +5,13 @@ import {caught, client, raw, sim} from './helpers.js';
 
 type Chunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 
-const body = {
+const body: OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming = {
 	model: 'gpt-4o-mini',
 	messages: [{role: 'user', content: 'Tell me about gardens.'}],
 	max_completion_tokens: 2000,
 	stream: true,
 	stream_options: {include_usage: true},
-} as const;
+};
 
 async function collect(api: OpenAI, request: OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming = body): Promise<Chunk[]> {
 	const chunks: Chunk[] = [];

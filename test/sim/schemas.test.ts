@@ -3,6 +3,7 @@
  * (test/fixtures/openapi), through the SDK's raw responses: what the wire carries, not
  * what the SDK made of it.
  */
+import type OpenAI from 'openai';
 import {describe, expect, it} from 'vitest';
 import {assertSchema, schemaErrors, streamEventSchema} from '../helpers/openapi.js';
 import {client, raw, sim} from './helpers.js';
@@ -63,13 +64,13 @@ describe('Responses API replies against the official schemas', () => {
 	});
 });
 
-const chat = {
+const chat: {messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[]; max_completion_tokens: number} = {
 	messages: [
 		{role: 'system', content: 'Be brief.'},
 		{role: 'user', content: 'Say something about rivers.'},
 	],
 	max_completion_tokens: 2000,
-} as const;
+};
 
 describe('Chat Completions replies against the official schemas', () => {
 	for (const model of ['gpt-4o-mini', 'gpt-5-mini']) {
@@ -86,7 +87,7 @@ describe('Chat Completions replies against the official schemas', () => {
 		it(`stream chunks (${model}, with and without include_usage)`, async () => {
 			const api = client(await sim());
 			for (const includeUsage of [true, false]) {
-				const request = {...chat, model, stream: true, ...(includeUsage ? {stream_options: {include_usage: true}} : {})} as const;
+				const request = {...chat, model, stream: true as const, ...(includeUsage ? {stream_options: {include_usage: true}} : {})};
 				const response = await api.chat.completions.create(request).asResponse();
 				const chunks = sseData(await response.text()) as {choices: unknown[]}[];
 				expect(chunks.length).toBeGreaterThan(3);
