@@ -333,7 +333,7 @@ async function openRecording(file: string, useTui: boolean, input: string, endpo
 	}
 }
 
-async function simCommand(flags: {port: number; profile: string; seed: number; rpm?: number; tpm?: number; latencyScale: number; noHeaders?: boolean; headers: boolean}): Promise<number> {
+async function simCommand(flags: {port: number; profile: string; seed: number; rpm?: number; tpm?: number; latencyScale: number; noHeaders?: boolean; headers: boolean; chatOnly?: boolean}): Promise<number> {
 	if (!PROFILES.includes(flags.profile as SimProfileName)) {
 		throw new UsageError(`--profile: unknown profile "${flags.profile}" (choose ${PROFILES.join(', ')})`);
 	}
@@ -346,8 +346,10 @@ async function simCommand(flags: {port: number; profile: string; seed: number; r
 		tpm: flags.tpm,
 		latencyScale: flags.latencyScale,
 		rateLimitHeaders: flags.headers,
+		apis: flags.chatOnly ? ['chat'] : ['responses', 'chat'],
 	});
-	process.stdout.write(`pacer sim: ${flags.profile} profile, seed ${flags.seed}, listening on ${sim.url} (Ctrl+C to stop)\n`);
+	const serves = flags.chatOnly ? 'Chat Completions only' : 'Responses and Chat Completions';
+	process.stdout.write(`pacer sim: ${flags.profile} profile, seed ${flags.seed}, ${serves}, listening on ${sim.url} (Ctrl+C to stop)\n`);
 	await new Promise<void>(resolve => {
 		const stop = () => resolve();
 		process.once('SIGINT', stop);
@@ -429,6 +431,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--tpm <n>', 'tokens per minute the simulator allows', positive)
 		.option('--latency-scale <x>', 'multiply latencies (0 = instant)', nonNegative, 1)
 		.option('--no-headers', 'send no x-ratelimit-* headers')
+		.option('--chat-only', 'serve only /v1/chat/completions (404 on /v1/responses, like most OpenAI-compatible servers)')
 		.action(async flags => setExit(await simCommand(flags)));
 
 	program

@@ -1,8 +1,10 @@
 /** Options plus profile -> the settings one simulator runs with. */
 import {SIM_PROFILE_NAMES, SIM_PROFILES} from './profiles.js';
-import type {FaultRates, SimProfile, SimProfileName, SimulatorOptions} from './types.js';
+import type {FaultRates, SimApi, SimProfile, SimProfileName, SimulatorOptions} from './types.js';
 
 export const DEFAULT_CONTEXT_WINDOW = 400_000;
+
+export const SIM_APIS: readonly SimApi[] = ['responses', 'chat'];
 
 export interface SimConfig {
 	readonly profileName: SimProfileName;
@@ -21,6 +23,7 @@ export interface SimConfig {
 	readonly apiKey: string | undefined;
 	readonly contextWindow: number;
 	readonly log: ((line: string) => void) | undefined;
+	readonly apis: ReadonlySet<SimApi>;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -49,6 +52,10 @@ export function resolveConfig(options: SimulatorOptions): SimConfig {
 	if (!(latencyScale >= 0) || !Number.isFinite(latencyScale)) {
 		throw new RangeError(`Simulator option latencyScale must be >= 0, got ${String(latencyScale)}`);
 	}
+	const apis = options.apis ?? SIM_APIS;
+	if (!Array.isArray(apis) || apis.length === 0 || apis.some((api) => !SIM_APIS.includes(api))) {
+		throw new RangeError(`Simulator option apis must list one or more of ${SIM_APIS.join(', ')}, got ${JSON.stringify(apis)}`);
+	}
 	const port = options.port ?? 0;
 	if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError(`Invalid simulator port ${String(port)}`);
 	return {
@@ -68,5 +75,6 @@ export function resolveConfig(options: SimulatorOptions): SimConfig {
 		apiKey: options.apiKey,
 		contextWindow: positive('contextWindow', options.contextWindow, DEFAULT_CONTEXT_WINDOW),
 		log: options.log,
+		apis: new Set(apis),
 	};
 }

@@ -70,6 +70,34 @@ export const outOfRange = (param: string, bound: 'above' | 'below', limit: numbe
 		`decimal_${bound}_${bound === 'above' ? 'max' : 'min'}_value`,
 	);
 
+export const invalidValue = (param: string, got: string, supported: readonly string[]): SimErrorResponse =>
+	invalidRequest(
+		400,
+		`Invalid value: '${got}'. Supported values are: ${supported.slice(0, -1).map((v) => `'${v}'`).join(', ')}, and '${supported.at(-1)}'.`,
+		param,
+		'invalid_value',
+	);
+
+export const emptyArray = (param: string): SimErrorResponse =>
+	invalidRequest(
+		400,
+		`Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`,
+		param,
+		'empty_array',
+	);
+
+/** Chat Completions: the old and the new name of the output cap together. */
+export const bothMaxTokens = (): SimErrorResponse =>
+	invalidRequest(
+		400,
+		"Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.",
+		'max_tokens',
+		'invalid_parameter_combination',
+	);
+
+export const streamOptionsWithoutStream = (): SimErrorResponse =>
+	invalidRequest(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', null);
+
 export const unsupportedParameter = (param: string): SimErrorResponse =>
 	invalidRequest(400, `Unsupported parameter: '${param}' is not supported with this model.`, param, 'unsupported_parameter');
 

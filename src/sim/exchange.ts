@@ -97,6 +97,13 @@ export class Exchange {
 		this.res.end(body);
 	}
 
+	/** A 200 JSON body that promises its whole length, delivers the first `share` of it and hangs up. */
+	sendCutBody(body: string, share: number, headers: Headers): void {
+		if (this.#closed) return;
+		this.writeHead(200, {...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body)});
+		this.res.write(body.slice(0, Math.floor(body.length * share)), () => this.destroy());
+	}
+
 	sendJson(status: number, value: unknown, headers: Headers = {}): void {
 		this.sendBody(status, 'application/json', JSON.stringify(value), this.apiHeaders(headers));
 	}

@@ -1,4 +1,4 @@
-/** The built-in Responses API simulator (DESIGN.md "Simulator", openai-wire.md §9). */
+/** The built-in Responses and Chat Completions simulator (DESIGN.md "Simulator", openai-wire.md §9, §10). */
 export {startSimulator} from './server.js';
 export {SIM_PROFILES, SIM_PROFILE_NAMES} from './profiles.js';
 export {formatGoDuration} from './duration.js';
@@ -6,6 +6,7 @@ export type {
 	FaultName,
 	FaultRates,
 	LatencyProfile,
+	SimApi,
 	SimProfile,
 	SimProfileName,
 	SimSecond,

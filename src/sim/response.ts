@@ -18,7 +18,7 @@ export const newRequestId = (): string => `req_${hex(32)}`;
 
 export interface Usage {
 	readonly input_tokens: number;
-	readonly input_tokens_details: {readonly cached_tokens: number};
+	readonly input_tokens_details: {readonly cached_tokens: number; readonly cache_write_tokens: number};
 	readonly output_tokens: number;
 	readonly output_tokens_details: {readonly reasoning_tokens: number};
 	readonly total_tokens: number;
@@ -27,7 +27,8 @@ export interface Usage {
 export function usageOf(inputTokens: number, outputTokens: number, reasoningTokens: number): Usage {
 	return {
 		input_tokens: inputTokens,
-		input_tokens_details: {cached_tokens: 0},
+		// Always present since 2026, 0 when nothing was written to the prompt cache (§11).
+		input_tokens_details: {cached_tokens: 0, cache_write_tokens: 0},
 		output_tokens: outputTokens,
 		output_tokens_details: {reasoning_tokens: reasoningTokens},
 		total_tokens: inputTokens + outputTokens,
@@ -143,7 +144,9 @@ export function responseObject(request: SimRequest, ids: ResponseIds, state: Res
 		top_p: echo(body, 'top_p', 1),
 		truncation: echo(body, 'truncation', 'disabled'),
 		usage: state.usage,
-		user: echo(body, 'user', null),
+		// The live API shows `user: null` while running (the spec's examples); the schema
+		// types it as a string, so a finished object leaves an unset one out.
+		...(body.user != null ? {user: body.user} : finished ? {} : {user: null}),
 		metadata: echo(body, 'metadata', {}),
 	};
 }

@@ -1,6 +1,8 @@
-/** The HTTP server: routing, auth, body reading, socket bookkeeping, close(). */
+/** The HTTP server: routing (the APIs it serves), auth, body reading, socket bookkeeping, close(). */
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo, Socket} from 'node:net';
+import {AttemptGate} from './attempt.js';
+import {ChatRoute} from './chatRoute.js';
 import {resolveConfig} from './config.js';
 import * as errors from './errors.js';
 import {Exchange} from './exchange.js';
@@ -22,7 +24,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		burstMs: config.burstMs,
 		countRejected: config.countRejected,
 	});
-	const responses = new ResponsesRoute(config, limiter, stats);
+	const gate = new AttemptGate(config, limiter, stats);
+	const routes: Record<string, {handle(exchange: Exchange, body: string): void} | undefined> = {
+		'/v1/responses': config.apis.has('responses') ? new ResponsesRoute(gate, stats) : undefined,
+		'/v1/chat/completions': config.apis.has('chat') ? new ChatRoute(gate, stats) : undefined,
+	};
 	const sockets = new Set<Socket>();
 
 	const onClose = (exchange: Exchange): void => {
@@ -53,14 +59,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		const exchange = new Exchange(req, res, {onStatus: (status) => stats.status(status), onClose});
 		const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '');
 		const method = req.method ?? 'GET';
-		if (method === 'POST' && path === '/v1/responses') {
+		const route = method === 'POST' ? routes[path] : undefined;
+		if (route) {
 			if (!authorise(exchange)) {
 				req.resume();
 				return;
 			}
 			readBody(req, (body) => {
 				if (body === null) exchange.sendError(errors.payloadTooLarge(), {});
-				else responses.handle(exchange, body);
+				else route.handle(exchange, body);
 			});
 			return;
 		}

@@ -2,6 +2,7 @@
  * The SSE side of a response (openai-wire.md §3): the full frame sequence with the time
  * each frame is due, ms after the headers. A mid-stream fault truncates the script.
  */
+import type {StreamEnding, StreamStep} from './playback.js';
 import {Rng} from './random.js';
 import {
 	type Generation,
@@ -15,13 +16,7 @@ import {
 } from './response.js';
 import type {SimRequest} from './validate.js';
 
-export interface StreamStep {
-	readonly at: number;
-	readonly data: string;
-}
-
-/** How the socket ends after the last step: properly, never, or torn down. */
-export type StreamEnding = 'end' | 'stall' | 'cut';
+export type {StreamEnding, StreamStep} from './playback.js';
 
 export interface StreamScript {
 	readonly steps: readonly StreamStep[];
@@ -47,7 +42,7 @@ const OBFUSCATION_POOL = (() => {
 })();
 
 /** Padding so a delta's size does not reveal its text; clients ignore it. */
-function obfuscation(rng: Rng, delta: string): string {
+export function obfuscation(rng: Rng, delta: string): string {
 	const length = Math.max(2, 16 - delta.length);
 	const start = Math.floor(rng.next() * (OBFUSCATION_POOL.length - length));
 	return OBFUSCATION_POOL.slice(start, start + length);
@@ -117,8 +112,10 @@ export function buildStreamScript(input: ScriptInput): StreamScript {
 	}
 	at += perTokenMs;
 	if (fault?.kind === 'streamError') {
-		// The nested shape seen in production (§3); the SDK throws on its `error` key.
-		push(at, 'error', {error: {type: 'server_error', code: 'server_error', message: STREAM_ERROR_MESSAGE, param: null}});
+		// The nested shape seen in production (§3), on which the SDK throws, carrying the
+		// documented flat fields too so the frame is also a valid ResponseErrorEvent.
+		const detail = {code: 'server_error', message: STREAM_ERROR_MESSAGE, param: null};
+		push(at, 'error', {...detail, error: {type: 'server_error', ...detail}});
 		if (hasMessage) output.push(messageItem(ids.message, 'in_progress', text));
 		const usage = usageOf(inputTokens, producedTokens, generation.reasoningTokens);
 		push(at, 'response.failed', {

@@ -102,3 +102,21 @@ export function countInputTokens(input: string | readonly unknown[], instruction
 	}
 	return total;
 }
+
+/** Tokens a chat message adds before its role and content. */
+const CHAT_MESSAGE_TOKENS = 3;
+
+/**
+ * The billed prompt tokens of a Chat Completions `messages` array, by the cookbook's chat
+ * formula (§8): 3 per message plus its role and content, a `name` adds its tokens plus 1,
+ * 3 to prime the reply; plus the gpt-5 preamble. One system and one user message count
+ * the same as the Responses request with those `instructions` and that `input`.
+ */
+export function countChatInputTokens(messages: readonly {role: string; content?: unknown; name?: unknown}[], gpt5: boolean): number {
+	let total = REPLY_PRIMING + (gpt5 ? GPT5_PREAMBLE : 0);
+	for (const message of messages) {
+		total += CHAT_MESSAGE_TOKENS + countTextTokens(message.role) + contentTokens(message.content);
+		if (typeof message.name === 'string') total += countTextTokens(message.name) + 1;
+	}
+	return total;
+}

@@ -2,6 +2,9 @@
 
 export type SimProfileName = 'calm' | 'flaky' | 'storm' | 'chaos';
 
+/** The APIs a simulator can serve: `POST /v1/responses` and `POST /v1/chat/completions`. */
+export type SimApi = 'responses' | 'chat';
+
 /** Per-attempt fault probabilities, each 0..1. `badRequest` is per prompt, not per attempt. */
 export interface FaultRates {
 	/** 429 `rate_limit_exceeded` (seeded, on top of the enforced limits), with retry-after. */
@@ -120,6 +123,14 @@ export interface SimulatorOptions {
 	 * @default the profile's
 	 */
 	readonly faults?: Partial<FaultRates>;
+	/**
+	 * Which APIs are served. The others answer 404 as an unknown path does on the real API
+	 * (`Invalid URL (POST /v1/responses)`), so `['chat']` plays a chat-only server such as
+	 * most OpenAI-compatible ones, on which a client's `--api auto` can be tried. Both share
+	 * one RPM/TPM budget and one key space.
+	 * @default ['responses', 'chat']
+	 */
+	readonly apis?: readonly SimApi[];
 	/**
 	 * When set, any other bearer token gets 401 `invalid_api_key`.
 	 * @default undefined (any bearer token is accepted; a missing one still gets 401)

@@ -26,7 +26,7 @@ export type ParseResult = {readonly ok: true; readonly request: SimRequest} | {r
 
 const fail = (error: SimErrorResponse): ParseResult => ({ok: false, error});
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -39,16 +39,21 @@ function checkRange(body: Record<string, unknown>, param: string, max: number): 
 	return null;
 }
 
-export function parseRequest(raw: string): ParseResult {
-	let body: unknown;
+/** The body as a JSON object, or null when it is not one (400 "could not parse the JSON body"). */
+export function jsonObject(raw: string): Record<string, unknown> | null {
 	try {
-		body = JSON.parse(raw);
+		const body: unknown = JSON.parse(raw);
+		return isObject(body) ? body : null;
 	} catch {
-		return fail(errors.invalidJson());
+		return null;
 	}
-	if (!isObject(body)) return fail(errors.invalidJson());
+}
 
-	const {model, input, instructions, max_output_tokens: maxOutputTokens, stream, metadata} = body;
+export function parseRequest(raw: string): ParseResult {
+	const body = jsonObject(raw);
+	if (!body) return fail(errors.invalidJson());
+
+	const {model, input, instructions, max_output_tokens: maxOutputTokens, stream} = body;
 	if (model === undefined || model === null) return fail(errors.missingParameter('model'));
 	if (typeof model !== 'string') return fail(errors.invalidType('model', 'a string', model));
 	if (input === undefined || input === null) return fail(errors.missingParameter('input'));
@@ -68,35 +73,9 @@ export function parseRequest(raw: string): ParseResult {
 			return fail(errors.belowMinimum('max_output_tokens', MIN_OUTPUT_TOKENS, maxOutputTokens));
 		}
 	}
-	if (stream !== undefined && stream !== null && typeof stream !== 'boolean') {
-		return fail(errors.invalidType('stream', 'a boolean', stream));
-	}
-	if (metadata !== undefined && metadata !== null) {
-		if (!isObject(metadata)) return fail(errors.invalidType('metadata', 'an object', metadata));
-		const count = Object.keys(metadata).length;
-		if (count > 16) {
-			return fail(
-				errors.invalidRequest(
-					400,
-					`Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with ${count} properties instead.`,
-					'metadata',
-					'object_above_max_properties',
-				),
-			);
-		}
-	}
-	const rangeError = checkRange(body, 'temperature', 2) ?? checkRange(body, 'top_p', 1);
-	if (rangeError) return fail(rangeError);
-
-	if (!isKnownModel(model)) return fail(errors.modelNotFound(model));
+	const shared = checkSharedParameters(body) ?? checkModel(model, body);
+	if (shared) return fail(shared);
 	const reasoning = isReasoningModel(model);
-	if (reasoning) {
-		// Only the default value (1) is tolerated on reasoning models.
-		for (const param of ['temperature', 'top_p']) {
-			const value = body[param];
-			if (value !== undefined && value !== null && value !== 1) return fail(errors.unsupportedParameter(param));
-		}
-	}
 
 	const streamOptions = isObject(body.stream_options) ? body.stream_options : {};
 	return {
@@ -115,4 +94,36 @@ export function parseRequest(raw: string): ParseResult {
 			body,
 		},
 	};
+}
+
+/** `stream`, `metadata`, `temperature` and `top_p`: the same rules on both APIs. */
+export function checkSharedParameters(body: Record<string, unknown>): SimErrorResponse | null {
+	const {stream, metadata} = body;
+	if (stream !== undefined && stream !== null && typeof stream !== 'boolean') return errors.invalidType('stream', 'a boolean', stream);
+	if (metadata !== undefined && metadata !== null) {
+		if (!isObject(metadata)) return errors.invalidType('metadata', 'an object', metadata);
+		const count = Object.keys(metadata).length;
+		if (count > 16) {
+			return errors.invalidRequest(
+				400,
+				`Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with ${count} properties instead.`,
+				'metadata',
+				'object_above_max_properties',
+			);
+		}
+	}
+	return checkRange(body, 'temperature', 2) ?? checkRange(body, 'top_p', 1);
+}
+
+/** Checked after the body's shape, as the real API does: 404 for an unknown model, then what the model refuses. */
+export function checkModel(model: string, body: Record<string, unknown>): SimErrorResponse | null {
+	if (!isKnownModel(model)) return errors.modelNotFound(model);
+	if (isReasoningModel(model)) {
+		// Only the default value (1) is tolerated on reasoning models.
+		for (const param of ['temperature', 'top_p']) {
+			const value = body[param];
+			if (value !== undefined && value !== null && value !== 1) return errors.unsupportedParameter(param);
+		}
+	}
+	return null;
 }
