@@ -4,6 +4,8 @@
  * process.argv and process.env. Heavy modules load inside the commands so that
  * `pacer --help` starts fast.
  */
+import {DEFAULTS} from './core/defaults.js';
+import {EXIT} from './exitCodes.js';
 import {readFileSync, rmSync} from 'node:fs';
 import {Command, InvalidArgumentError, Option} from 'commander';
 import type {CastWriter} from './core/cast.js';
@@ -16,7 +18,6 @@ import {NO_FAULTS} from './sim/profiles.js';
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string}).version;
 const PROFILES: readonly SimProfileName[] = ['calm', 'flaky', 'storm', 'chaos'];
 /** The exit status of a bug in pacer. */
-const EXIT_UNEXPECTED = 70;
 /** After a first signal: requests in flight may finish this long, then they are aborted. */
 const GRACE_MS = 3000;
 /** After a first signal the process is gone by then, whatever the requests or the disk do. */
@@ -278,7 +279,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	};
 	const onSignal = (signal: NodeJS.Signals) => {
 		signals++;
-		exitCode = signal === 'SIGTERM' ? 143 : 130;
+		exitCode = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
 		if (signals === 1) {
 			log(`pacer: ${signal}: stopping; in-flight requests get ${GRACE_MS / 1000}s to finish (again to abort now)`);
 			void run.runner.stop({reason: `interrupted (${signal})`});
@@ -292,7 +293,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const onFatal = (error: unknown) => {
 		process.stderr.write(`pacer: unexpected error (a bug in pacer): ${redactSecrets(String((error as Error)?.stack ?? error))}\n`);
 		report(run.finishNow());
-		process.exit(EXIT_UNEXPECTED);
+		process.exit(EXIT.unexpected);
 	};
 	const handlers: Array<[string, (...args: any[]) => void]> = [
 		['SIGINT', onSignal],
@@ -385,21 +386,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.description('run a batch (dashboard on a TTY, plain lines otherwise)')
 		.argument('<prompts-file|->', '.txt (a prompt a line), .jsonl (pacer or Batch API lines), or - for stdin')
 		.option('--out <file>', 'results file (default: <input>.results.jsonl, pacer-results.jsonl for stdin)')
-		.option('--model <name>', 'model for prompts that name none', 'gpt-5.4-mini')
-		.option('--max-output-tokens <n>', 'cap on each reply (default 256, or the --style cap)', int(16))
+		.option('--model <name>', 'model for prompts that name none', DEFAULTS.model)
+		.option('--max-output-tokens <n>', `cap on each reply (default ${DEFAULTS.maxOutputTokens}, or the --style cap)`, int(16))
 		.option('--instructions <text>', "sent as the API's instructions field")
 		.option('--instructions-file <file>', 'instructions read from a file')
 		.addOption(new Option('--style <style>', 'output length: adds a length instruction and cap').choices(['short', 'medium', 'long']))
 		.option('--concurrency <n|auto>', 'ceiling on requests in flight (sent, not yet answered; retries included), never exceeded; auto adapts between 1 and --max-concurrency while latency allows', concurrency, 'auto')
-		.option('--max-concurrency <n>', 'the most requests in flight --concurrency auto may reach', int(1), 64)
+		.option('--max-concurrency <n>', 'the most requests in flight --concurrency auto may reach', int(1), DEFAULTS.maxConcurrency)
 		.option('--rpm <n>', 'client-side cap on requests per minute', positive)
 		.option('--tpm <n>', 'client-side cap on tokens per minute', positive)
-		.option('--max-retries <n>', 'retries after the first attempt', int(0), 4)
-		.option('--backoff-base <ms>', 'first retry delay before jitter', nonNegative, 1000)
-		.option('--backoff-max <ms>', 'largest computed retry delay', nonNegative, 32000)
-		.option('--timeout <s>', 'per attempt: connect and whole response', positive, 60)
-		.option('--idle-timeout <s>', 'a stream quiet this long counts as a timeout', positive, 20)
-		.option('--max-retry-wait <s>', 'most time one prompt may wait across its retries', positive, 600)
+		.option('--max-retries <n>', 'retries after the first attempt', int(0), DEFAULTS.maxRetries)
+		.option('--backoff-base <ms>', 'first retry delay before jitter', nonNegative, DEFAULTS.backoffBaseMs)
+		.option('--backoff-max <ms>', 'largest computed retry delay', nonNegative, DEFAULTS.backoffMaxMs)
+		.option('--timeout <s>', 'per attempt: connect and whole response', positive, DEFAULTS.timeoutMs / 1000)
+		.option('--idle-timeout <s>', 'a stream quiet this long counts as a timeout', positive, DEFAULTS.idleTimeoutMs / 1000)
+		.option('--max-retry-wait <s>', 'most time one prompt may wait across its retries', positive, DEFAULTS.maxRetryWaitMs / 1000)
 		.option('--budget-tokens <n>', 'send nothing whose worst case would pass this many tokens', int(1))
 		.option('--budget-usd <x>', 'send nothing whose worst case would pass this many dollars', positive)
 		.option('--max-input-tokens <n>', 'longer prompts fail before sending, or are truncated (--on-long)', int(1))
@@ -438,8 +439,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.command('count')
 		.description('estimate tokens and cost without sending anything')
 		.argument('<prompts-file|->')
-		.option('--model <name>', 'model to count for', 'gpt-5.4-mini')
-		.option('--max-output-tokens <n>', 'the output cap each prompt would get', int(16), 256)
+		.option('--model <name>', 'model to count for', DEFAULTS.model)
+		.option('--max-output-tokens <n>', 'the output cap each prompt would get', int(16), DEFAULTS.maxOutputTokens)
 		.option('--max-input-tokens <n>', 'list prompts over this many input tokens', int(1))
 		.option('--instructions <text>', 'instructions each request would carry')
 		.option('--price-in <usd>', 'USD per 1M input tokens, overriding the table', nonNegative)
@@ -467,13 +468,13 @@ async function main(): Promise<void> {
 		const e = error as {code?: string; exitCode?: number; message?: string};
 		if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
 			// commander printed its message already; help and version are not errors.
-			code = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+			code = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.usage;
 		} else if (error instanceof UsageError) {
 			process.stderr.write(`pacer: ${error.message}\n`);
-			code = 2;
+			code = EXIT.usage;
 		} else {
 			process.stderr.write(`pacer: unexpected error (a bug in pacer): ${redactSecrets(String((error as Error)?.stack ?? error))}\n`);
-			code = EXIT_UNEXPECTED;
+			code = EXIT.unexpected;
 		}
 	}
 	process.exitCode = code;
@@ -493,7 +494,7 @@ process.on('beforeExit', () => {
 	if (settled) return;
 	process.stderr.write('pacer: the run stopped making progress (a bug in pacer)\n');
 	stalled?.();
-	process.exit(EXIT_UNEXPECTED);
+	process.exit(EXIT.unexpected);
 });
 void main().finally(() => {
 	settled = true;

@@ -1,4 +1,5 @@
 /** Plain-line output for runs without the dashboard (CI, pipes, `--no-tui`). */
+import {EXIT} from './exitCodes.js';
 import type {EngineEvent, RunSummary} from './core/engine.js';
 import type {WriterEvent} from './core/resultsWriter.js';
 import type {PreparedRun} from './runBatch.js';
@@ -72,11 +73,10 @@ export function formatResultsEvent(event: WriterEvent, startedAt: number): strin
 }
 
 /** The exit status when some results are in a fallback file instead of `--out` (sysexits' EX_TEMPFAIL). */
-export const EXIT_FALLBACK = 75;
 
 /**
  * What to tell a person after a run whose `--out` would not take everything (on stderr),
- * and the exit status that follows: EXIT_FALLBACK whenever results are outside `--out`.
+ * and the exit status that follows: EXIT.fallback whenever results are outside `--out`.
  */
 export function fallbackReport(run: Pick<PreparedRun, 'fallback' | 'compactError' | 'outPath'>): {lines: string[]; exitCode: number | null} {
 	const lines: string[] = [];
@@ -96,7 +96,7 @@ export function fallbackReport(run: Pick<PreparedRun, 'fallback' | 'compactError
 		);
 		for (const line of saved.unsaved) lines.push(line.trimEnd());
 	}
-	return {lines, exitCode: EXIT_FALLBACK};
+	return {lines, exitCode: EXIT.fallback};
 }
 
 export interface SummaryContext {
@@ -133,5 +133,5 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
 
 /** DESIGN.md's exit status for a finished run. */
 export function exitCodeFor(summary: RunSummary): number {
-	return summary.failed + summary.cancelled + summary.skipped === 0 ? 0 : 1;
+	return summary.failed + summary.cancelled + summary.skipped === 0 ? EXIT.ok : EXIT.someFailed;
 }

@@ -3,6 +3,7 @@
  * routes `q`, Ctrl+C and signals to the session, flushes the results and restores the
  * terminal on every exit path.
  */
+import {EXIT, SIGNAL_EXIT} from '../exitCodes.js';
 import {render} from 'ink';
 import type {CastWriter} from '../core/cast.js';
 import {systemClock} from '../core/clock.js';
@@ -45,10 +46,8 @@ const STORE_UPDATES_PER_SECOND = 15;
 const INK_MAX_FPS = 30;
 const STORE_THROTTLE_MS = Math.ceil(1000 / STORE_UPDATES_PER_SECOND);
 /** The exit code of a bug, as the CLI uses it. */
-const EXIT_UNEXPECTED = 70;
 /** After a signal the process is gone by then, whatever the requests or the disk do. */
 const SIGNAL_DEADLINE_MS = 4500;
-const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number> = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129};
 
 /** Run `run` under the dashboard; resolves with the exit code once the terminal is restored. */
 export async function runDashboard(run: PreparedRun, options: DashboardOptions): Promise<number> {
@@ -79,7 +78,7 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 	// A bug must not leave the terminal on the alternate screen with no cursor.
 	const onFatal = (error: unknown) => {
 		process.stderr.write(`pacer: unexpected error in the dashboard (a bug in pacer): ${redactSecrets(String((error as Error)?.stack ?? error))}\n`);
-		leaveNow(EXIT_UNEXPECTED);
+		leaveNow(EXIT.unexpected);
 	};
 	// Every way out restores the terminal; the same table subscribes and unsubscribes.
 	const handlers: Array<[string, (...args: any[]) => void]> = [

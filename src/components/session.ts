@@ -4,24 +4,17 @@
  * DESIGN.md. No React here: the App calls `quit()` / `interrupt()`, runDashboard awaits
  * `exited`.
  */
-import type {RunSummary} from '../core/engine.js';
+import type {Runner} from '../core/runner.js';
+import {EXIT} from '../exitCodes.js';
 import {exitCodeFor} from '../headless.js';
 import type {RunStore} from '../store/runStore.js';
 import type {QuitStep} from './useCommands.js';
 
 /** The part of the engine a session drives. */
-export interface SessionEngine {
-	run(): Promise<unknown>;
-	stop(options?: {abort?: boolean; reason?: string}): Promise<void>;
-	summary(): RunSummary;
-}
+/** What a dashboard session needs of a run: a runner's start, stop and summary. */
+export type SessionRunner = Pick<Runner, 'run' | 'stop' | 'summary'>;
 
 export type Interruption = 'ctrl+c' | 'SIGINT' | 'SIGTERM' | 'SIGHUP';
-
-export const EXIT_INTERRUPTED = 130;
-export const EXIT_TERMINATED = 143;
-/** The terminal went away. */
-export const EXIT_HANGUP = 129;
 
 /** How long aborted requests get to settle before the dashboard leaves anyway (a signal must win within 5 s). */
 const ABORT_GRACE_MS = 3000;
@@ -29,7 +22,7 @@ const ABORT_GRACE_MS = 3000;
 export class DashboardSession {
 	/** Resolves with the exit code once the dashboard may close; rejects if the run throws. */
 	readonly exited: Promise<number>;
-	readonly #engine: SessionEngine;
+	readonly #runner: SessionRunner;
 	readonly #store: RunStore;
 	readonly #exitWhenDone: boolean;
 	#stage: 'running' | 'finishing' | 'aborting' = 'running';
@@ -38,8 +31,8 @@ export class DashboardSession {
 	#reject!: (error: unknown) => void;
 	#left = false;
 
-	constructor(engine: SessionEngine, store: RunStore, options: {exitWhenDone: boolean}) {
-		this.#engine = engine;
+	constructor(runner: SessionRunner, store: RunStore, options: {exitWhenDone: boolean}) {
+		this.#runner = runner;
 		this.#store = store;
 		this.#exitWhenDone = options.exitWhenDone;
 		this.exited = new Promise<number>((resolve, reject) => {
@@ -50,7 +43,7 @@ export class DashboardSession {
 
 	/** Start the run. With `exitWhenDone` the session ends when the run does. */
 	start(): void {
-		this.#engine.run().then(
+		this.#runner.run().then(
 			() => {
 				if (this.#exitWhenDone) this.#leave();
 			},
@@ -70,7 +63,7 @@ export class DashboardSession {
 		}
 		if (this.#stage === 'running') {
 			this.#stage = 'finishing';
-			this.#engine.stop({reason: 'quit from the dashboard'}).then(() => this.#leave(), error => this.#reject(error));
+			this.#runner.stop({reason: 'quit from the dashboard'}).then(() => this.#leave(), error => this.#reject(error));
 			return 'finishing';
 		}
 		this.#abort('quit twice from the dashboard');
@@ -82,9 +75,9 @@ export class DashboardSession {
 	 * (143, 129). A second one while aborting leaves at once.
 	 */
 	interrupt(how: Interruption): void {
-		if (how === 'SIGTERM') this.#exitCode = EXIT_TERMINATED;
-		else if (how === 'SIGHUP') this.#exitCode = EXIT_HANGUP;
-		else if (!this.#done || this.#stage !== 'running') this.#exitCode ??= EXIT_INTERRUPTED;
+		if (how === 'SIGTERM') this.#exitCode = EXIT.terminated;
+		else if (how === 'SIGHUP') this.#exitCode = EXIT.hangup;
+		else if (!this.#done || this.#stage !== 'running') this.#exitCode ??= EXIT.interrupted;
 		if (this.#done || this.#stage === 'aborting') {
 			this.#leave();
 			return;
@@ -94,13 +87,13 @@ export class DashboardSession {
 
 	#abort(reason: string): void {
 		this.#stage = 'aborting';
-		this.#engine.stop({abort: true, reason}).then(() => this.#leave(), error => this.#reject(error));
+		this.#runner.stop({abort: true, reason}).then(() => this.#leave(), error => this.#reject(error));
 		setTimeout(() => this.#leave(), ABORT_GRACE_MS).unref();
 	}
 
 	#leave(): void {
 		if (this.#left) return;
 		this.#left = true;
-		this.#resolve(this.#exitCode ?? exitCodeFor(this.#engine.summary()));
+		this.#resolve(this.#exitCode ?? exitCodeFor(this.#runner.summary()));
 	}
 }
