@@ -11,7 +11,7 @@ import type {JobRuntime} from './jobRuntime.js';
 import {RunLedger} from './ledger.js';
 import {recordOf, type Answer} from './resultRecord.js';
 import type {ResultsWriter} from './resultsWriter.js';
-import type {JobChange, JobSnapshot, RunSink, RunTotals} from './runSink.js';
+import {queuedSnapshot, type JobChange, type JobSnapshot, type RunSink, type RunTotals} from './runSink.js';
 import type {Clock, ErrorInfo, FinalStatus, JobStatus} from './types.js';
 
 export interface JobLifeOptions {
@@ -26,29 +26,9 @@ export interface JobLifeOptions {
 	readonly onAllDone: () => void;
 }
 
-export function snapshotOf(job: JobRuntime): JobSnapshot {
-	return {
-		id: job.spec.id,
-		line: job.spec.line,
-		text: job.spec.text,
-		model: job.model,
-		status: job.status,
-		attempts: job.attemptsTotal,
-		retryAt: null,
-		tokensIn: job.estimateIn,
-		tokensOut: 0,
-		usage: null,
-		output: '',
-		truncated: false,
-		inputTruncated: job.spec.inputTruncated ?? false,
-		error: null,
-		history: [],
-		startedAt: null,
-		finishedAt: null,
-		latencyMs: null,
-		requestId: null,
-		costUsd: null,
-	};
+function snapshotOf(job: JobRuntime): JobSnapshot {
+	const {id, line, text, inputTruncated} = job.spec;
+	return queuedSnapshot({id, line, text, model: job.model, tokensIn: job.estimateIn, inputTruncated});
 }
 
 export class JobLife {

@@ -39,6 +39,28 @@ export interface JobSnapshot {
 	readonly costUsd: number | null;
 }
 
+/** A job before anything happened to it. */
+export function queuedSnapshot(job: {id: string; line: number; text: string; model: string; tokensIn: number | null; inputTruncated?: boolean}): JobSnapshot {
+	return {
+		...job,
+		inputTruncated: job.inputTruncated ?? false,
+		status: 'queued',
+		attempts: 0,
+		retryAt: null,
+		tokensOut: 0,
+		usage: null,
+		output: '',
+		truncated: false,
+		error: null,
+		history: [],
+		startedAt: null,
+		finishedAt: null,
+		latencyMs: null,
+		requestId: null,
+		costUsd: null,
+	};
+}
+
 /** What changed about a job; its identity (id, line, text) never does. */
 export type JobChange = Partial<Omit<JobSnapshot, 'id' | 'line' | 'text'>>;
 

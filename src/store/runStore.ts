@@ -8,7 +8,7 @@
  */
 import {createStore, type StoreApi} from 'zustand/vanilla';
 import {emptyCounts, emptyTotals} from '../core/ledger.js';
-import type {BudgetFigures, JobSnapshot, RateFigures, RunInfo, RunTotals, StatusCounts} from '../core/runSink.js';
+import {queuedSnapshot, type BudgetFigures, type JobSnapshot, type RateFigures, type RunInfo, type RunTotals, type StatusCounts} from '../core/runSink.js';
 import type {JobSpec} from '../core/types.js';
 import {DEFAULTS} from '../core/defaults.js';
 
@@ -65,28 +65,7 @@ export type RunStore = StoreApi<RunState & RunActions>;
 export {emptyCounts};
 
 export function newJobView(spec: JobSpec, model: string, tokensIn: number | null): JobView {
-	return {
-		id: spec.id,
-		line: spec.line,
-		text: spec.text,
-		model,
-		status: 'queued',
-		attempts: 0,
-		retryAt: null,
-		tokensIn,
-		tokensOut: 0,
-		usage: null,
-		output: '',
-		truncated: false,
-		inputTruncated: spec.inputTruncated ?? false,
-		error: null,
-		history: [],
-		startedAt: null,
-		finishedAt: null,
-		latencyMs: null,
-		requestId: null,
-		costUsd: null,
-	};
+	return queuedSnapshot({id: spec.id, line: spec.line, text: spec.text, model, tokensIn, inputTruncated: spec.inputTruncated});
 }
 
 export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'budget'>> = {}): RunStore {
