@@ -95,6 +95,8 @@ interface RunFlags {
 	simTpm?: number;
 	simFaults?: SimulatorOptions['faults'];
 	exitWhenDone?: boolean;
+	redis?: string;
+	limitScope?: string;
 }
 
 /** `rateLimit=0.2,badRequest=0.05` -> fault rates; names as in the simulator's profiles. */
@@ -180,6 +182,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
 
 	const jobs = await readPrompts(input);
+	const shared = await sharedLimiterFrom(flags, endpoint, log);
 
 	const {prepareRun} = await import('./runBatch.js');
 	const {formatEvent, formatResultsEvent, formatSummary, exitCodeFor, fallbackReport} = await import('./headless.js');
@@ -209,6 +212,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		priceIn: flags.priceIn,
 		priceOut: flags.priceOut,
 		endpoint,
+		limiter: shared?.limiter,
 		// Headless, the replies are in the results file; keeping 100,000 of them in memory too helps nobody.
 		retainOutput: useTui,
 		onEvent: useTui
@@ -235,9 +239,11 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 			cast.close();
 			rmSync(cast.path, {force: true});
 		}
+		await shared?.close();
 		if (error instanceof ResultsFileError) throw new UsageError(error.message);
 		throw error;
 	}
+	if (shared) run.finish = closingAfter(run.finish, shared.close);
 	if (run.tornLine != null) log(`pacer: ${run.outPath}:${run.tornLine}: ignored a torn last line (an earlier run was cut off)`);
 	if (run.discarded.length > 0) {
 		log(`pacer: a new run replaces ${run.outPath}: removed the fallback file(s) of an earlier run with it (${run.discarded.join(', ')}); --resume would have merged them`);
@@ -312,6 +318,35 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		if (deadline) clearTimeout(deadline);
 		for (const [event, handler] of handlers) process.off(event, handler);
 	}
+}
+
+/** `--redis` (else PACER_REDIS_URL): the limiter every process of the scope shares; checked before anything is sent. */
+async function sharedLimiterFrom(flags: RunFlags, endpoint: Endpoint, log: (line: string) => void) {
+	const url = flags.redis ?? process.env.PACER_REDIS_URL;
+	if (!url) {
+		if (flags.limitScope) throw new UsageError('--limit-scope names a budget shared through Redis: add --redis URL');
+		return null;
+	}
+	const {openSharedLimiter} = await import('./redis/sharedLimiter.js');
+	const {defaultLimitScope} = await import('./redis/redisLimiter.js');
+	const {RedisUnreachableError} = await import('./redis/connection.js');
+	const scope = flags.limitScope ?? (endpoint.kind === 'api' ? defaultLimitScope(endpoint.baseURL, endpoint.apiKey) : `simulator/${endpoint.profile}/${endpoint.seed}`);
+	try {
+		return await openSharedLimiter({url, scope, rpm: flags.rpm, tpm: flags.tpm, log});
+	} catch (error) {
+		if (error instanceof RedisUnreachableError) throw new UsageError(error.message);
+		throw error;
+	}
+}
+
+function closingAfter<T>(finish: (options?: {compact?: boolean}) => Promise<T>, close: () => Promise<void>) {
+	return async (options?: {compact?: boolean}): Promise<T> => {
+		try {
+			return await finish(options);
+		} finally {
+			await close();
+		}
+	};
 }
 
 /** `--record`: the asciicast is opened before the run starts, so a path that cannot be written is a usage error. */
@@ -412,6 +447,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--json', 'print the final summary as JSON')
 		.option('--exit-when-done', 'leave the dashboard as soon as the run ends')
 		.option('--record <file.cast>', 'write an asciicast v2 recording of the dashboard')
+		.option('--redis <url>', 'share the rate limit with every pacer process of the same --limit-scope through Redis (else PACER_REDIS_URL)')
+		.option('--limit-scope <name>', 'the budget shared through --redis (default: the base URL and a hash of the key)')
 		.option('--base-url <url>', 'a Responses-compatible endpoint (else OPENAI_BASE_URL); the key comes from OPENAI_API_KEY')
 		.option('--api-key-file <file>', 'read the API key from this file instead of OPENAI_API_KEY')
 		.option('--sim [profile]', `use the built-in simulator: ${PROFILES.join(', ')} (default calm)`)

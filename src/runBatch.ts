@@ -3,6 +3,7 @@
  * engine. The CLI and the library both go through here; nothing here reads argv or env.
  */
 import type {ModelClient} from './core/client.js';
+import type {Limiter} from './core/limiter.js';
 import {ResponsesClient} from './core/responsesClient.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
 import type {Runner} from './core/runner.js';
@@ -59,6 +60,8 @@ export interface RunOptions {
 	readonly maxConcurrency?: number;
 	readonly rpm?: number;
 	readonly tpm?: number;
+	/** Paces the run instead of an in-process limiter of `rpm`/`tpm` (e.g. one shared through Redis). */
+	readonly limiter?: Limiter;
 	/** @default 4 */
 	readonly maxRetries?: number;
 	/** @default 1000 */
@@ -210,6 +213,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		maxConcurrency: options.maxConcurrency,
 		rpm: options.rpm,
 		tpm: options.tpm,
+		limiter: options.limiter,
 		maxRetries: options.maxRetries,
 		backoff: {baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs},
 		timeoutMs: options.timeoutMs,
