@@ -97,6 +97,8 @@ interface RunFlags {
 	exitWhenDone?: boolean;
 	redis?: string;
 	limitScope?: string;
+	queue?: string;
+	lease: number;
 }
 
 /** `rateLimit=0.2,badRequest=0.05` -> fault rates; names as in the simulator's profiles. */
@@ -182,6 +184,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
 
 	const jobs = await readPrompts(input);
+	if (flags.queue != null) return queueRun(jobs, flags, endpoint, instructions, input, log);
 	const shared = await sharedLimiterFrom(flags, endpoint, log);
 
 	const {prepareRun} = await import('./runBatch.js');
@@ -320,6 +323,69 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	}
 }
 
+/** What a batch on a shared queue needs from the flags of `run` and `worker`. */
+async function queueSettings(flags: RunFlags & {queue?: string}, endpoint: Endpoint, log: (line: string) => void) {
+	const redisUrl = flags.redis ?? process.env.PACER_REDIS_URL;
+	if (!redisUrl) throw new UsageError('--queue names a queue shared through Redis: add --redis URL (or set PACER_REDIS_URL)');
+	const {checkQueueName} = await import('./redis/queueJobs.js');
+	const problem = checkQueueName(flags.queue ?? '');
+	if (problem) throw new UsageError(problem);
+	const {defaultLimitScope} = await import('./redis/redisLimiter.js');
+	return {
+		redisUrl,
+		queue: flags.queue!,
+		scope: flags.limitScope ?? (endpoint.kind === 'api' ? defaultLimitScope(endpoint.baseURL, endpoint.apiKey) : `simulator/${endpoint.profile}/${endpoint.seed}`),
+		endpoint,
+		rpm: flags.rpm,
+		tpm: flags.tpm,
+		concurrency: flags.concurrency === 'auto' ? 8 : flags.concurrency,
+		leaseMs: flags.lease * 1000,
+		retry: {
+			maxRetries: flags.maxRetries,
+			backoffBaseMs: flags.backoffBase,
+			backoffMaxMs: flags.backoffMax,
+			timeoutMs: flags.timeout * 1000,
+			idleTimeoutMs: flags.idleTimeout * 1000,
+			maxRetryWaitMs: flags.maxRetryWait * 1000,
+		},
+		log,
+	};
+}
+
+/** Turn a Redis that cannot be reached, or a results file that cannot be opened, into a usage error (nothing sent). */
+async function asUsageErrors<T>(work: () => Promise<T>): Promise<T> {
+	const {RedisUnreachableError} = await import('./redis/connection.js');
+	const {ResultsFileError} = await import('./core/results.js');
+	try {
+		return await work();
+	} catch (error) {
+		if (error instanceof RedisUnreachableError || error instanceof ResultsFileError) throw new UsageError(error.message);
+		throw error;
+	}
+}
+
+/** `run --queue`: this process is the collector (plain lines; the cluster has no dashboard yet). */
+async function queueRun(jobs: Awaited<ReturnType<typeof readPrompts>>, flags: RunFlags, endpoint: Endpoint, instructions: string | undefined, input: string, log: (line: string) => void): Promise<number> {
+	const settings = await queueSettings(flags, endpoint, log);
+	const {collectOnQueue} = await import('./redis/queueCommands.js');
+	const {STYLES} = await import('./runBatch.js');
+	const style = flags.style ? STYLES[flags.style] : null;
+	const batch = {
+		model: flags.model,
+		maxOutputTokens: flags.maxOutputTokens ?? style?.maxOutputTokens ?? DEFAULTS.maxOutputTokens,
+		instructions: [style?.instruction, instructions].filter(Boolean).join('\n') || undefined,
+	};
+	return asUsageErrors(() => collectOnQueue(jobs, {...settings, out: flags.out ?? defaultOut(input), resume: Boolean(flags.resume), batch, json: Boolean(flags.json)}));
+}
+
+async function workerCommand(flags: RunFlags): Promise<number> {
+	const log = (line: string) => process.stdout.write(`${line}\n`);
+	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
+	const settings = await queueSettings(flags, endpoint, log);
+	const {workOnQueue} = await import('./redis/queueCommands.js');
+	return asUsageErrors(() => workOnQueue(settings));
+}
+
 /** `--redis` (else PACER_REDIS_URL): the limiter every process of the scope shares; checked before anything is sent. */
 async function sharedLimiterFrom(flags: RunFlags, endpoint: Endpoint, log: (line: string) => void) {
 	const url = flags.redis ?? process.env.PACER_REDIS_URL;
@@ -449,6 +515,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--record <file.cast>', 'write an asciicast v2 recording of the dashboard')
 		.option('--redis <url>', 'share the rate limit with every pacer process of the same --limit-scope through Redis (else PACER_REDIS_URL)')
 		.option('--limit-scope <name>', 'the budget shared through --redis (default: the base URL and a hash of the key)')
+		.option('--queue <name>', 'with --redis: put the prompts in this shared queue, work on them, and collect every result into --out (`pacer worker` helps from any machine)')
+		.option('--lease <s>', 'with --queue: a prompt held by a worker that stopped answering goes back to the queue after this long', positive, 30)
 		.option('--base-url <url>', 'a Responses-compatible endpoint (else OPENAI_BASE_URL); the key comes from OPENAI_API_KEY')
 		.option('--api-key-file <file>', 'read the API key from this file instead of OPENAI_API_KEY')
 		.option('--sim [profile]', `use the built-in simulator: ${PROFILES.join(', ')} (default calm)`)
@@ -458,6 +526,28 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--sim-tpm <n>', 'tokens per minute the simulator allows', positive)
 		.option('--sim-faults <name=rate,...>', "override the profile's fault rates, e.g. rateLimit=0.2,badRequest=0.05", faultRates)
 		.action(async (input: string, flags: RunFlags) => setExit(await runCommand(input, flags)));
+
+	program
+		.command('worker')
+		.description('take prompts from a shared queue (pacer run --queue) and run them, until the queue is drained')
+		.requiredOption('--queue <name>', 'the queue the collector named')
+		.option('--redis <url>', 'the Redis of the queue (else PACER_REDIS_URL)')
+		.option('--limit-scope <name>', 'the budget shared through Redis (default: the base URL and a hash of the key)')
+		.option('--lease <s>', 'a prompt held by a worker that stopped answering goes back to the queue after this long', positive, 30)
+		.option('--concurrency <n>', 'prompts this worker runs at once (default 8)', concurrency, 'auto')
+		.option('--rpm <n>', 'cap on requests per minute of the whole scope', positive)
+		.option('--tpm <n>', 'cap on tokens per minute of the whole scope', positive)
+		.option('--max-retries <n>', 'retries after the first attempt', int(0), DEFAULTS.maxRetries)
+		.option('--backoff-base <ms>', 'first retry delay before jitter', nonNegative, DEFAULTS.backoffBaseMs)
+		.option('--backoff-max <ms>', 'largest computed retry delay', nonNegative, DEFAULTS.backoffMaxMs)
+		.option('--timeout <s>', 'per attempt: connect and whole response', positive, DEFAULTS.timeoutMs / 1000)
+		.option('--idle-timeout <s>', 'a stream quiet this long counts as a timeout', positive, DEFAULTS.idleTimeoutMs / 1000)
+		.option('--max-retry-wait <s>', 'most time one prompt may wait across its retries', positive, DEFAULTS.maxRetryWaitMs / 1000)
+		.option('--base-url <url>', 'a Responses-compatible endpoint (else OPENAI_BASE_URL); the key comes from OPENAI_API_KEY')
+		.option('--api-key-file <file>', 'read the API key from this file instead of OPENAI_API_KEY')
+		.option('--sim [profile]', `use the built-in simulator: ${PROFILES.join(', ')} (default calm)`)
+		.option('--seed <n>', 'simulator seed', int(0), 1)
+		.action(async (flags: RunFlags) => setExit(await workerCommand(flags)));
 
 	program
 		.command('sim')

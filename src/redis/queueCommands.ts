@@ -1,0 +1,201 @@
+/**
+ * Wiring of a batch on a shared queue, for the CLI: `pacer run FILE --redis URL --queue
+ * NAME` (the collector: enqueue, work, write `--out`) and `pacer worker` (work until the
+ * queue is drained). Plain lines only: each says which worker did what. Nothing here
+ * reads argv or env; the CLI hands in what it parsed.
+ */
+import type {ModelClient} from '../core/client.js';
+import type {EngineEvent, RunSummary} from '../core/engine.js';
+import {ResponsesClient} from '../core/responsesClient.js';
+import {registerSecret} from '../core/secrets.js';
+import type {JobSpec} from '../core/types.js';
+import {exitCodeFor, formatEvent, formatSummary} from '../headless.js';
+import {EXIT} from '../exitCodes.js';
+import {RunResults} from '../runResults.js';
+import type {Endpoint} from '../runBatch.js';
+import {startSimulator, type Simulator} from '../sim/index.js';
+import {Queue} from 'bullmq';
+import {openSharedLimiter, type SharedLimiter} from './sharedLimiter.js';
+import {QueueRunner} from './queueRunner.js';
+import {QueueWorker, type QueueWorkerOptions} from './queueWorker.js';
+import {specForQueue} from './queueJobs.js';
+
+export interface QueueSettings {
+	readonly redisUrl: string;
+	readonly queue: string;
+	readonly scope: string;
+	readonly endpoint: Endpoint;
+	readonly rpm?: number;
+	readonly tpm?: number;
+	/** Prompts this process runs at once. */
+	readonly concurrency: number;
+	readonly leaseMs: number;
+	readonly retry: Pick<QueueWorkerOptions, 'maxRetries' | 'backoffBaseMs' | 'backoffMaxMs' | 'timeoutMs' | 'idleTimeoutMs' | 'maxRetryWaitMs'>;
+	readonly log: (line: string) => void;
+}
+
+interface Session {
+	readonly shared: SharedLimiter;
+	readonly worker: QueueWorker;
+	readonly simulator: Simulator | null;
+	close(): Promise<void>;
+}
+
+/** Throws RedisUnreachableError before anything is sent. */
+async function openSession(settings: QueueSettings, onEvent: (event: EngineEvent) => void): Promise<Session> {
+	const shared = await openSharedLimiter({url: settings.redisUrl, scope: settings.scope, rpm: settings.rpm, tpm: settings.tpm, log: settings.log});
+	let simulator: Simulator | null = null;
+	let client: ModelClient;
+	const endpoint = settings.endpoint;
+	if (endpoint.kind === 'sim') {
+		simulator = await startSimulator({...endpoint.options, profile: endpoint.profile, seed: endpoint.seed, port: 0});
+		client = new ResponsesClient({apiKey: 'sk-sim-local-key', baseURL: simulator.url});
+	} else {
+		registerSecret(endpoint.apiKey);
+		client = new ResponsesClient({apiKey: endpoint.apiKey, baseURL: endpoint.baseURL});
+	}
+	const worker = new QueueWorker({
+		redis: shared.redis,
+		queue: settings.queue,
+		client,
+		limiter: shared.limiter,
+		concurrency: settings.concurrency,
+		leaseMs: settings.leaseMs,
+		...settings.retry,
+		onEvent,
+	});
+	return {
+		shared,
+		worker,
+		simulator,
+		async close() {
+			await worker.close().catch(() => {});
+			await shared.close();
+			await simulator?.close();
+		},
+	};
+}
+
+/** Stop on the first SIGINT/SIGTERM; what is not done stays in the queue. */
+function onSignals(stop: (signal: NodeJS.Signals) => void): () => void {
+	const handler = (signal: NodeJS.Signals) => stop(signal);
+	process.on('SIGINT', handler);
+	process.on('SIGTERM', handler);
+	return () => {
+		process.off('SIGINT', handler);
+		process.off('SIGTERM', handler);
+	};
+}
+
+export interface CollectSettings extends QueueSettings {
+	readonly out: string;
+	readonly resume: boolean;
+	readonly batch: {readonly model: string; readonly maxOutputTokens: number; readonly instructions?: string};
+	readonly json: boolean;
+}
+
+/** The collector. Returns the exit status. */
+export async function collectOnQueue(jobs: readonly JobSpec[], settings: CollectSettings): Promise<number> {
+	const startedAt = Date.now();
+	const order = jobs.map(job => job.id);
+	const results = new RunResults(settings.out, order, {resume: settings.resume});
+	let session: Session;
+	try {
+		// The collector's own worker prints its retries; every ending is printed once, below, as written.
+		session = await openSession(settings, event => {
+			if (event.type === 'retry' && !settings.json) settings.log(formatEvent(event, startedAt)!);
+		});
+	} catch (error) {
+		results.release();
+		throw error;
+	}
+	const specs = jobs.filter(job => !results.done.has(job.id)).map(job => specForQueue(job, settings.batch));
+	const alreadyDone = jobs.length - specs.length;
+	if (alreadyDone > 0) settings.log(`pacer: resuming: ${alreadyDone} prompt(s) already succeeded in ${settings.out}`);
+	settings.log(`pacer: queue ${settings.queue}: ${specs.length} prompt(s) shared through Redis; this process works on them too as ${session.worker.name}`);
+	const runner = new QueueRunner({
+		redis: session.shared.redis,
+		queue: settings.queue,
+		specs,
+		writer: results.writer,
+		worker: session.worker,
+		retryFailed: settings.resume,
+		onEvent: (event, worker) => {
+			if (settings.json) return;
+			const line = formatEvent(event, startedAt);
+			if (line) settings.log(`${line}  [${worker}]`);
+		},
+	});
+	results.attach(runner, null);
+	let signalled: number | null = null;
+	const off = onSignals(signal => {
+		signalled = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+		settings.log(`pacer: ${signal}: stopping; prompts not yet done stay in queue ${settings.queue} (run again with --resume)`);
+		void runner.stop({reason: `interrupted (${signal})`});
+	});
+	let summary: RunSummary;
+	try {
+		await runner.run();
+	} finally {
+		off();
+		summary = runner.close();
+		if (signalled == null) results.compact(order);
+		results.afterClose();
+		results.release();
+		await runner.shutdown();
+		await session.close();
+	}
+	const byWorker = [...runner.byWorker].map(([worker, n]) => `${worker} ${n}`).join(', ');
+	if (settings.json) process.stdout.write(`${JSON.stringify({...summary, alreadyDone, out: settings.out, byWorker: Object.fromEntries(runner.byWorker)})}\n`);
+	else {
+		settings.log(formatSummary(summary, {outPath: settings.out, alreadyDone}));
+		if (byWorker) settings.log(`pacer: by worker: ${byWorker}`);
+	}
+	return signalled ?? exitCodeFor(summary);
+}
+
+/** How often a worker looks whether the queue is drained. */
+const DRAIN_CHECK_MS = 1000;
+
+/** `pacer worker`: take prompts until the queue has none waiting or running. Returns the exit status. */
+export async function workOnQueue(settings: QueueSettings): Promise<number> {
+	const startedAt = Date.now();
+	const session = await openSession(settings, event => {
+		const line = formatEvent(event, startedAt);
+		if (line) settings.log(line);
+	});
+	const queue = new Queue(settings.queue, {connection: session.shared.redis});
+	queue.on('error', () => {});
+	settings.log(`pacer worker ${session.worker.name}: taking prompts from queue ${settings.queue} (lease ${settings.leaseMs / 1000}s)`);
+	let signalled: number | null = null;
+	let wake: () => void = () => {};
+	const off = onSignals(signal => {
+		signalled = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+		settings.log(`pacer worker: ${signal}: finishing the prompts under way, taking no more`);
+		wake();
+	});
+	try {
+		let seenJobs = false;
+		while (signalled == null) {
+			await new Promise<void>(resolve => {
+				wake = resolve;
+				setTimeout(resolve, DRAIN_CHECK_MS).unref();
+			});
+			try {
+				const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed', 'failed');
+				const open = (counts.wait ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0);
+				seenJobs ||= open + (counts.completed ?? 0) + (counts.failed ?? 0) > 0;
+				// A worker started before the collector waits for the first prompts.
+				if (seenJobs && open === 0) break;
+			} catch {
+				// Redis is away: the connection's watcher said so; look again when it is back.
+			}
+		}
+	} finally {
+		off();
+		await queue.close().catch(() => {});
+		await session.close();
+	}
+	settings.log(`pacer worker ${session.worker.name}: ${session.worker.done} prompt(s) done; ${signalled == null ? 'the queue is drained' : 'stopped'}`);
+	return signalled ?? EXIT.ok;
+}

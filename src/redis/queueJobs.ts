@@ -1,0 +1,45 @@
+/**
+ * A batch on a shared queue: BullMQ, one queue job per prompt. What crosses machines is
+ * data (the prompt, already carrying the batch's model, cap and instructions), never a
+ * closure; what comes back is the record a local run would write, and who made it.
+ *
+ * BullMQ and not Redis Streams: leases (job locks), stalled-job recovery and the atomic
+ * moves between wait, active and completed are BullMQ's Lua, read and tested there; on
+ * Streams, pacer would have to write the claim-and-retry loop (XAUTOCLAIM, a dead-letter
+ * count, idempotent adds) itself. Idempotent adds come with BullMQ's custom job ids.
+ */
+import type {JobSpec, ResultRecord} from '../core/types.js';
+
+export interface QueueJobData {
+	readonly spec: JobSpec;
+}
+
+export interface QueueJobResult {
+	readonly record: ResultRecord;
+	/** `host:pid` of the worker that ran it. */
+	readonly worker: string;
+}
+
+/** BullMQ's name for every pacer job in a queue. */
+export const JOB_NAME = 'prompt';
+
+/** BullMQ refuses `:` in queue names and job ids: pacer says so before anything is sent. */
+export function checkQueueName(name: string): string | null {
+	if (!name || name.includes(':')) return `--queue ${JSON.stringify(name)}: a queue name must be non-empty and cannot contain ":"`;
+	return null;
+}
+
+/** The queue and the prompt's id: running the same file again adds nothing twice. */
+export function queueJobId(queue: string, id: string): string {
+	return `${queue}/${encodeURIComponent(id)}`;
+}
+
+/** The defaults of the batch written into each prompt, so every worker sends what the collector would. */
+export function specForQueue(spec: JobSpec, batch: {model: string; maxOutputTokens: number; instructions?: string}): JobSpec {
+	return {
+		...spec,
+		model: spec.model ?? batch.model,
+		maxOutputTokens: spec.maxOutputTokens ?? batch.maxOutputTokens,
+		...(spec.instructions == null && batch.instructions != null ? {instructions: batch.instructions} : {}),
+	};
+}

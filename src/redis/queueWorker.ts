@@ -1,0 +1,138 @@
+/**
+ * Takes prompts from a shared queue and runs each through the streaming engine: paced by
+ * the limiter it is given (the scope's shared one), retried by the engine's own rules,
+ * and handed back as the record a local run would write. BullMQ's Worker holds the lease:
+ * a job's lock lasts `leaseMs` and is renewed while the job runs; a worker that dies
+ * (kill -9, a lost machine) stops renewing it, and any live worker's stalled-job check
+ * puts the job back in the queue.
+ */
+import * as os from 'node:os';
+import {Worker, type Job} from 'bullmq';
+import type {Redis} from 'ioredis';
+import type {ModelClient} from '../core/client.js';
+import {Engine, type EngineEvent} from '../core/engine.js';
+import type {Limiter} from '../core/limiter.js';
+import {costUsd, priceFor} from '../core/prices.js';
+import {countInputTokens} from '../core/tokens.js';
+import type {ResultRecord} from '../core/types.js';
+import type {QueueJobData, QueueJobResult} from './queueJobs.js';
+
+export interface QueueWorkerOptions {
+	readonly redis: Redis;
+	readonly queue: string;
+	readonly client: ModelClient;
+	readonly limiter: Limiter;
+	/** Prompts this process runs at once. @default 8 */
+	readonly concurrency?: number;
+	/** How long a job stays with a worker that stopped answering before it goes back. @default 30000 */
+	readonly leaseMs?: number;
+	/** @default 4 */
+	readonly maxRetries?: number;
+	readonly backoffBaseMs?: number;
+	readonly backoffMaxMs?: number;
+	readonly timeoutMs?: number;
+	readonly idleTimeoutMs?: number;
+	readonly maxRetryWaitMs?: number;
+	/** Engine events of every job this worker runs (retries, endings), for plain lines. */
+	readonly onEvent?: (event: EngineEvent) => void;
+}
+
+/**
+ * How many times a job may come back from a dead worker before BullMQ fails it: a prompt
+ * that kills every worker that takes it must not go round for ever.
+ */
+const MAX_STALLS = 3;
+
+export function workerName(): string {
+	return `${os.hostname()}:${process.pid}`;
+}
+
+export class QueueWorker {
+	readonly name = workerName();
+	readonly #worker: Worker<QueueJobData, QueueJobResult>;
+	readonly #options: QueueWorkerOptions;
+	#done = 0;
+	#running = 0;
+
+	constructor(options: QueueWorkerOptions) {
+		this.#options = options;
+		const leaseMs = options.leaseMs ?? 30_000;
+		this.#worker = new Worker<QueueJobData, QueueJobResult>(options.queue, job => this.#run(job), {
+			connection: options.redis,
+			concurrency: options.concurrency ?? 8,
+			lockDuration: leaseMs,
+			stalledInterval: leaseMs,
+			maxStalledCount: MAX_STALLS,
+			autorun: true,
+		});
+		// Connection trouble is reported by the connection's own watcher; the worker reconnects.
+		this.#worker.on('error', () => {});
+	}
+
+	/** Prompts this worker has finished. */
+	get done(): number {
+		return this.#done;
+	}
+
+	get running(): number {
+		return this.#running;
+	}
+
+	async #run(job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> {
+		this.#running++;
+		try {
+			const record = await this.#runOne(job.data);
+			this.#done++;
+			return {record, worker: this.name};
+		} finally {
+			this.#running--;
+		}
+	}
+
+	async #runOne(data: QueueJobData): Promise<ResultRecord> {
+		const o = this.#options;
+		let record: ResultRecord | null = null;
+		const engine = new Engine([data.spec], {
+			client: o.client,
+			limiter: o.limiter,
+			concurrency: 1,
+			maxRetries: o.maxRetries,
+			backoff: {baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs},
+			timeoutMs: o.timeoutMs,
+			idleTimeoutMs: o.idleTimeoutMs,
+			maxRetryWaitMs: o.maxRetryWaitMs,
+			countInputTokens: (spec, model) => countInputTokens(spec, model),
+			costOf: (usage, model) => {
+				const price = priceFor(model);
+				return price ? costUsd(usage, price) : null;
+			},
+			retainOutput: false,
+			onEvent: event => {
+				if (event.type === 'finished') record = event.record;
+				o.onEvent?.(event);
+			},
+		});
+		try {
+			await engine.run();
+		} finally {
+			engine.close();
+		}
+		if (!record) throw new Error(`the engine ended ${data.spec.id} without a record`);
+		return record;
+	}
+
+	/** Take nothing new (here; other workers go on). */
+	pause(): Promise<void> {
+		return this.#worker.pause(true);
+	}
+
+	resume(): void {
+		this.#worker.resume();
+	}
+
+	/** Let the jobs under way finish, then let go of the queue. */
+	close(): Promise<void> {
+		return this.#worker.close();
+	}
+}
+
