@@ -12,7 +12,7 @@ import {RunLedger} from './ledger.js';
 import {recordOf, type Answer} from './resultRecord.js';
 import type {ResultsWriter} from './resultsWriter.js';
 import type {JobChange, JobSnapshot, RunSink, RunTotals} from './runSink.js';
-import type {Clock, ErrorInfo, FinalStatus, JobStatus} from './types.js';
+import type {ApiName, Clock, ErrorInfo, FinalStatus, JobStatus} from './types.js';
 
 export interface JobLifeOptions {
 	readonly sink: RunSink;
@@ -24,6 +24,8 @@ export interface JobLifeOptions {
 	readonly countDeltaTokens: (text: string) => number;
 	/** Every job has ended. */
 	readonly onAllDone: () => void;
+	/** The API a job that reached none would have used, for its record. @default its request's, else 'responses' */
+	readonly apiFor?: (job: JobRuntime) => ApiName;
 }
 
 export function snapshotOf(job: JobRuntime): JobSnapshot {
@@ -179,7 +181,7 @@ export class JobLife {
 		job.controller = null;
 		// One sink update for the whole ending (a hot path at thousands of jobs a second).
 		this.setStatus(job, status, {...change, error, retryAt: null, finishedAt: now});
-		const record = recordOf(job, status, error, answer, now);
+		const record = recordOf(job, status, error, answer, now, this.#options.apiFor);
 		this.#options.writer?.append(record);
 		this.#options.onEvent?.({type: 'finished', record, at: now});
 		this.#unfinished--;
