@@ -36,7 +36,8 @@ export function isUnknownRoute(error: unknown): boolean {
 	return !/model/i.test(message);
 }
 
-export const SWITCH_NOTE = 'the server has no /responses (404): switched the run to Chat Completions';
+/** Short enough for the dashboard's header line. */
+export const SWITCH_NOTE = 'switched to chat: the server has no /responses';
 
 export class ApiRouter implements ModelClient {
 	readonly #choice: ApiChoice;
