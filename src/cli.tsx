@@ -62,6 +62,7 @@ function nonNegative(value: string): number {
 interface RunFlags {
 	out?: string;
 	model: string;
+	api: 'responses' | 'chat' | 'auto';
 	maxOutputTokens?: number;
 	instructions?: string;
 	instructionsFile?: string;
@@ -189,6 +190,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		out: flags.out ?? defaultOut(input),
 		resume: flags.resume,
 		model: flags.model,
+		api: flags.api,
 		maxOutputTokens: flags.maxOutputTokens,
 		instructions,
 		style: flags.style,
@@ -360,11 +362,12 @@ async function simCommand(flags: {port: number; profile: string; seed: number; r
 	return 0;
 }
 
-async function countCommand(file: string, flags: {model: string; maxOutputTokens: number; maxInputTokens?: number; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number}): Promise<number> {
+async function countCommand(file: string, flags: {model: string; api: 'responses' | 'chat'; maxOutputTokens: number; maxInputTokens?: number; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number}): Promise<number> {
 	const jobs = await readPrompts(file);
 	const {countReport, formatCountReport} = await import('./core/count.js');
 	const report = countReport(jobs, {
 		model: flags.model,
+		api: flags.api,
 		maxOutputTokens: flags.maxOutputTokens,
 		maxInputTokens: flags.maxInputTokens,
 		instructions: flags.instructions,
@@ -388,6 +391,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--out <file>', 'results file (default: <input>.results.jsonl, pacer-results.jsonl for stdin)')
 		.option('--model <name>', 'model for prompts that name none', DEFAULTS.model)
 		.option('--max-output-tokens <n>', `cap on each reply (default ${DEFAULTS.maxOutputTokens}, or the --style cap)`, int(16))
+		.addOption(new Option('--api <api>', 'responses, chat (/chat/completions), or auto: Responses, switching to chat on a server without it; a Batch line\'s url picks its own').choices(['responses', 'chat', 'auto']).default(DEFAULTS.api))
 		.option('--instructions <text>', "sent as the API's instructions field")
 		.option('--instructions-file <file>', 'instructions read from a file')
 		.addOption(new Option('--style <style>', 'output length: adds a length instruction and cap').choices(['short', 'medium', 'long']))
@@ -440,6 +444,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.description('estimate tokens and cost without sending anything')
 		.argument('<prompts-file|->')
 		.option('--model <name>', 'model to count for', DEFAULTS.model)
+		.addOption(new Option('--api <api>', 'count plain prompts as Responses or Chat Completions requests (a Batch line\'s url picks its own)').choices(['responses', 'chat']).default('responses'))
 		.option('--max-output-tokens <n>', 'the output cap each prompt would get', int(16), DEFAULTS.maxOutputTokens)
 		.option('--max-input-tokens <n>', 'list prompts over this many input tokens', int(1))
 		.option('--instructions <text>', 'instructions each request would carry')

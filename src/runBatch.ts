@@ -3,7 +3,7 @@
  * engine. The CLI and the library both go through here; nothing here reads argv or env.
  */
 import type {ModelClient} from './core/client.js';
-import {ResponsesClient} from './core/responsesClient.js';
+import {apiClient, type ApiChoice} from './core/autoApiClient.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
 import type {Runner} from './core/runner.js';
 import {DEFAULTS} from './core/defaults.js';
@@ -44,6 +44,12 @@ export interface RunOptions {
 	readonly writerFs?: WriterFs;
 	/** @default 'gpt-5.4-mini' */
 	readonly model?: string;
+	/**
+	 * `responses`, `chat` (Chat Completions), or `auto`: Responses, switching the run to chat
+	 * when the server has no `/responses`. A job that names its API (a Batch line's url) keeps it.
+	 * @default 'auto'
+	 */
+	readonly api?: ApiChoice;
 	/** @default 256, or the style's cap */
 	readonly maxOutputTokens?: number;
 	readonly instructions?: string;
@@ -169,13 +175,20 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 	let simulator: Simulator | null = null;
 	let client = options.client;
 	let endpointLabel: string;
+	const store = options.store ?? createRunStore();
+	const sink = storeSink(store);
+	const api = options.api ?? DEFAULTS.api;
+	const onSwitch = (note: string) => {
+		sink.runChanged({apiNote: note});
+		options.onEvent?.({type: 'api', note, at: Date.now()});
+	};
 	if (endpoint.kind === 'sim') {
 		simulator = await startSimulator({...endpoint.options, profile: endpoint.profile, seed: endpoint.seed, port: 0});
-		client ??= new ResponsesClient({apiKey: 'sk-sim-local-key', baseURL: simulator.url});
+		client ??= apiClient(api, {apiKey: 'sk-sim-local-key', baseURL: simulator.url}, onSwitch);
 		endpointLabel = `simulator ${endpoint.profile} · seed ${endpoint.seed}`;
 	} else {
 		registerSecret(endpoint.apiKey);
-		client ??= new ResponsesClient({apiKey: endpoint.apiKey, baseURL: endpoint.baseURL});
+		client ??= apiClient(api, {apiKey: endpoint.apiKey, baseURL: endpoint.baseURL}, onSwitch);
 		endpointLabel = endpoint.baseURL ? new URL(endpoint.baseURL).host : 'api.openai.com';
 	}
 
@@ -200,7 +213,6 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 						: null
 			: undefined;
 
-	const store = options.store ?? createRunStore();
 	const engine = new Engine(specs, {
 		client,
 		model,
@@ -217,7 +229,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		maxRetryWaitMs: options.maxRetryWaitMs,
 		budget: {tokens: options.budgetTokens, usd: options.budgetUsd},
 		precheck,
-		countInputTokens: (spec, m) => countInputTokens(spec, m),
+		countInputTokens: (spec, m) => countInputTokens(api === 'chat' && !spec.api ? {...spec, api} : spec, m),
 		// The live count while a reply streams is an estimate (about 4 characters a token) that
 		// the API's usage replaces when the reply ends: tokenizing every flush was a hot path.
 		costOf: (usage, m) => {
@@ -226,7 +238,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		},
 		writer: results?.writer,
 		retainOutput: options.retainOutput,
-		sink: storeSink(store),
+		sink,
 		endpoint: endpointLabel,
 		onEvent: options.onEvent,
 	});
