@@ -62,6 +62,7 @@ function nonNegative(value: string): number {
 interface RunFlags {
 	out?: string;
 	model: string;
+	api: 'responses' | 'chat' | 'auto';
 	maxOutputTokens?: number;
 	instructions?: string;
 	instructionsFile?: string;
@@ -195,6 +196,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		out: flags.out ?? defaultOut(input),
 		resume: flags.resume,
 		model: flags.model,
+		api: flags.api,
 		maxOutputTokens: flags.maxOutputTokens,
 		instructions,
 		style: flags.style,
@@ -323,6 +325,13 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	}
 }
 
+/** `--limit-scope`, else the endpoint's host and a hash of its key (never the key). */
+async function limitScopeFor(flags: RunFlags, endpoint: Endpoint): Promise<string> {
+	if (flags.limitScope) return flags.limitScope;
+	const {defaultLimitScope} = await import('./redis/redisLimiter.js');
+	return endpoint.kind === 'api' ? defaultLimitScope(endpoint.baseURL, endpoint.apiKey) : `simulator/${endpoint.profile}/${endpoint.seed}`;
+}
+
 /** What a batch on a shared queue needs from the flags of `run` and `worker`. */
 async function queueSettings(flags: RunFlags & {queue?: string}, endpoint: Endpoint, log: (line: string) => void) {
 	const redisUrl = flags.redis ?? process.env.PACER_REDIS_URL;
@@ -330,11 +339,11 @@ async function queueSettings(flags: RunFlags & {queue?: string}, endpoint: Endpo
 	const {checkQueueName} = await import('./redis/queueJobs.js');
 	const problem = checkQueueName(flags.queue ?? '');
 	if (problem) throw new UsageError(problem);
-	const {defaultLimitScope} = await import('./redis/redisLimiter.js');
 	return {
 		redisUrl,
 		queue: flags.queue!,
-		scope: flags.limitScope ?? (endpoint.kind === 'api' ? defaultLimitScope(endpoint.baseURL, endpoint.apiKey) : `simulator/${endpoint.profile}/${endpoint.seed}`),
+		scope: await limitScopeFor(flags, endpoint),
+		api: flags.api,
 		endpoint,
 		rpm: flags.rpm,
 		tpm: flags.tpm,
@@ -394,9 +403,8 @@ async function sharedLimiterFrom(flags: RunFlags, endpoint: Endpoint, log: (line
 		return null;
 	}
 	const {openSharedLimiter} = await import('./redis/sharedLimiter.js');
-	const {defaultLimitScope} = await import('./redis/redisLimiter.js');
 	const {RedisUnreachableError} = await import('./redis/connection.js');
-	const scope = flags.limitScope ?? (endpoint.kind === 'api' ? defaultLimitScope(endpoint.baseURL, endpoint.apiKey) : `simulator/${endpoint.profile}/${endpoint.seed}`);
+	const scope = await limitScopeFor(flags, endpoint);
 	try {
 		return await openSharedLimiter({url, scope, rpm: flags.rpm, tpm: flags.tpm, log});
 	} catch (error) {
@@ -461,11 +469,12 @@ async function simCommand(flags: {port: number; profile: string; seed: number; r
 	return 0;
 }
 
-async function countCommand(file: string, flags: {model: string; maxOutputTokens: number; maxInputTokens?: number; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number}): Promise<number> {
+async function countCommand(file: string, flags: {model: string; api: 'responses' | 'chat'; maxOutputTokens: number; maxInputTokens?: number; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number}): Promise<number> {
 	const jobs = await readPrompts(file);
 	const {countReport, formatCountReport} = await import('./core/count.js');
 	const report = countReport(jobs, {
 		model: flags.model,
+		api: flags.api,
 		maxOutputTokens: flags.maxOutputTokens,
 		maxInputTokens: flags.maxInputTokens,
 		instructions: flags.instructions,
@@ -489,6 +498,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--out <file>', 'results file (default: <input>.results.jsonl, pacer-results.jsonl for stdin)')
 		.option('--model <name>', 'model for prompts that name none', DEFAULTS.model)
 		.option('--max-output-tokens <n>', `cap on each reply (default ${DEFAULTS.maxOutputTokens}, or the --style cap)`, int(16))
+		.addOption(new Option('--api <api>', 'responses, chat (/chat/completions), or auto: Responses, switching to chat on a server without it; a Batch line\'s url picks its own').choices(['responses', 'chat', 'auto']).default(DEFAULTS.api))
 		.option('--instructions <text>', "sent as the API's instructions field")
 		.option('--instructions-file <file>', 'instructions read from a file')
 		.addOption(new Option('--style <style>', 'output length: adds a length instruction and cap').choices(['short', 'medium', 'long']))
@@ -545,6 +555,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--max-retry-wait <s>', 'most time one prompt may wait across its retries', positive, DEFAULTS.maxRetryWaitMs / 1000)
 		.option('--base-url <url>', 'a Responses-compatible endpoint (else OPENAI_BASE_URL); the key comes from OPENAI_API_KEY')
 		.option('--api-key-file <file>', 'read the API key from this file instead of OPENAI_API_KEY')
+		.addOption(new Option('--api <api>', 'responses, chat (/chat/completions), or auto: Responses, switching to chat on a server without it').choices(['responses', 'chat', 'auto']).default(DEFAULTS.api))
 		.option('--sim [profile]', `use the built-in simulator: ${PROFILES.join(', ')} (default calm)`)
 		.option('--seed <n>', 'simulator seed', int(0), 1)
 		.action(async (flags: RunFlags) => setExit(await workerCommand(flags)));
@@ -567,6 +578,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.description('estimate tokens and cost without sending anything')
 		.argument('<prompts-file|->')
 		.option('--model <name>', 'model to count for', DEFAULTS.model)
+		.addOption(new Option('--api <api>', 'count plain prompts as Responses or Chat Completions requests (a Batch line\'s url picks its own)').choices(['responses', 'chat']).default('responses'))
 		.option('--max-output-tokens <n>', 'the output cap each prompt would get', int(16), DEFAULTS.maxOutputTokens)
 		.option('--max-input-tokens <n>', 'list prompts over this many input tokens', int(1))
 		.option('--instructions <text>', 'instructions each request would carry')

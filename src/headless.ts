@@ -45,6 +45,8 @@ export function formatEvent(event: EngineEvent, startedAt: number): string | nul
 		}
 		case 'stopping':
 			return `${at}  stopping: ${explainStop(event.reason, event.kind)}`;
+		case 'api':
+			return `${at}  api: ${event.note}`;
 		case 'unexpected':
 			return `${at}  ${pad(event.id, 14)} BUG      ${event.error.message}${event.error.stack ? `\n${event.error.stack}` : ''}`;
 	}
@@ -126,6 +128,8 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
 		if (b.usd != null) parts.push(`${formatUsd(b.spentUsd)} of ${formatUsd(b.usd)} (${formatUsd(b.usd - b.spentUsd)} left)`);
 		lines.push(`budget: ${parts.join(', ')}`);
 	}
+	if (summary.apiNote) lines.push(`api: ${summary.apiNote}`);
+	else if (summary.api === 'chat' || summary.api === 'both') lines.push(`api: ${summary.api === 'chat' ? 'Chat Completions' : 'Responses and Chat Completions'}`);
 	if (summary.stopReason) lines.push(`stopped: ${explainStop(summary.stopReason, summary.stopKind)}`);
 	if (context.outPath) lines.push(`results: ${context.outPath}`);
 	return lines.join('\n');

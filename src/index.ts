@@ -15,6 +15,9 @@ export type {EngineEvent, EngineOptions, RunSummary} from './core/engine.js';
 export type {WriterEvent} from './core/resultsWriter.js';
 export type {WriteFailure} from './core/writeFailure.js';
 export {ResponsesClient} from './core/responsesClient.js';
+export {ChatClient} from './core/chatClient.js';
+export {ApiRouter, apiClient} from './core/autoApiClient.js';
+export type {ApiChoice} from './core/autoApiClient.js';
 export type {ModelClient, ModelRequest, AttemptOptions, AttemptResult} from './core/client.js';
 export {RateLimiter} from './core/limiter.js';
 export type {Limiter, Permit} from './core/limiter.js';
@@ -23,7 +26,7 @@ export {startSimulator} from './sim/index.js';
 export type {Simulator, SimulatorOptions, SimProfileName} from './sim/index.js';
 export {createRunStore} from './store/runStore.js';
 export type {RunStore, RunState, JobView} from './store/runStore.js';
-export type {ConcurrencyMode, ErrorInfo, ErrorKind, JobSpec, ResultRecord, Usage, Clock} from './core/types.js';
+export type {ApiName, ConcurrencyMode, ErrorInfo, ErrorKind, JobSpec, ResultRecord, Usage, Clock} from './core/types.js';
 
 export interface GenerateOptions extends Omit<RunOptions, 'out' | 'resume' | 'concurrency' | 'maxConcurrency'> {
 	/** Id of the record. @default 'prompt' */

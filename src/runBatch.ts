@@ -4,7 +4,7 @@
  */
 import type {ModelClient} from './core/client.js';
 import type {Limiter} from './core/limiter.js';
-import {ResponsesClient} from './core/responsesClient.js';
+import {apiClient, type ApiChoice} from './core/autoApiClient.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
 import type {Runner} from './core/runner.js';
 import {DEFAULTS} from './core/defaults.js';
@@ -45,6 +45,12 @@ export interface RunOptions {
 	readonly writerFs?: WriterFs;
 	/** @default 'gpt-5.4-mini' */
 	readonly model?: string;
+	/**
+	 * `responses`, `chat` (Chat Completions), or `auto`: Responses, switching the run to chat
+	 * when the server has no `/responses`. A job that names its API (a Batch line's url) keeps it.
+	 * @default 'auto'
+	 */
+	readonly api?: ApiChoice;
 	/** @default 256, or the style's cap */
 	readonly maxOutputTokens?: number;
 	readonly instructions?: string;
@@ -172,13 +178,20 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 	let simulator: Simulator | null = null;
 	let client = options.client;
 	let endpointLabel: string;
+	const store = options.store ?? createRunStore();
+	const sink = storeSink(store);
+	const api = options.api ?? DEFAULTS.api;
+	const onSwitch = (note: string) => {
+		sink.runChanged({apiNote: note});
+		options.onEvent?.({type: 'api', note, at: Date.now()});
+	};
 	if (endpoint.kind === 'sim') {
 		simulator = await startSimulator({...endpoint.options, profile: endpoint.profile, seed: endpoint.seed, port: 0});
-		client ??= new ResponsesClient({apiKey: 'sk-sim-local-key', baseURL: simulator.url});
+		client ??= apiClient(api, {apiKey: 'sk-sim-local-key', baseURL: simulator.url}, onSwitch);
 		endpointLabel = `simulator ${endpoint.profile} · seed ${endpoint.seed}`;
 	} else {
 		registerSecret(endpoint.apiKey);
-		client ??= new ResponsesClient({apiKey: endpoint.apiKey, baseURL: endpoint.baseURL});
+		client ??= apiClient(api, {apiKey: endpoint.apiKey, baseURL: endpoint.baseURL}, onSwitch);
 		endpointLabel = endpoint.baseURL ? new URL(endpoint.baseURL).host : 'api.openai.com';
 	}
 
@@ -203,7 +216,6 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 						: null
 			: undefined;
 
-	const store = options.store ?? createRunStore();
 	const engine = new Engine(specs, {
 		client,
 		model,
@@ -221,7 +233,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		maxRetryWaitMs: options.maxRetryWaitMs,
 		budget: {tokens: options.budgetTokens, usd: options.budgetUsd},
 		precheck,
-		countInputTokens: (spec, m) => countInputTokens(spec, m),
+		countInputTokens: (spec, m) => countInputTokens(api === 'chat' && !spec.api ? {...spec, api} : spec, m),
 		// The live count while a reply streams is an estimate (about 4 characters a token) that
 		// the API's usage replaces when the reply ends: tokenizing every flush was a hot path.
 		costOf: (usage, m) => {
@@ -230,7 +242,7 @@ export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions =
 		},
 		writer: results?.writer,
 		retainOutput: options.retainOutput,
-		sink: storeSink(store),
+		sink,
 		endpoint: endpointLabel,
 		onEvent: options.onEvent,
 	});

@@ -40,6 +40,7 @@ export function Header({view, now, width}: HeaderProps) {
 					{run.model}
 					<Text color={theme.muted}> · </Text>
 					{run.endpoint}
+					{run.apiNote ? <Text color={theme.warning}> · {run.apiNote}</Text> : null}
 				</Text>
 			</Box>
 			<Box flexShrink={0} marginLeft={1}>

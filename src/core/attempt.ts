@@ -95,6 +95,7 @@ export async function runAttempt(job: JobRuntime, deps: AttemptDeps, gate: Gate,
 				idleTimeoutMs: deps.idleTimeoutMs,
 				onHeaders: headers => deps.limiter.observeHeaders(headers),
 				onDelta: hooks.delta,
+				onApi: api => (job.api = api),
 			});
 		} catch (error) {
 			return {type: 'failed', error: classifyError(error), startedAt, endedAt: deps.clock.now()};

@@ -4,7 +4,9 @@
  * client into `input` + `instructions`, a Chat Completions client into `messages` with the
  * instructions as a first system message. Retries are never the client's: pacer owns them.
  */
-import type {RateLimitHeaders, Usage} from './types.js';
+import type {ApiName, RateLimitHeaders, Usage} from './types.js';
+
+export type {ApiName} from './types.js';
 
 /** What one attempt asks for. */
 export interface ModelRequest {
@@ -18,6 +20,8 @@ export interface ModelRequest {
 	readonly metadata?: Readonly<Record<string, string>>;
 	/** Other body fields, passed through as they are. */
 	readonly extraBody?: Readonly<Record<string, unknown>>;
+	/** The API this request must go to (a Batch API line's `url`). @default the run's API */
+	readonly api?: ApiName;
 }
 
 export interface AttemptOptions {
@@ -31,6 +35,8 @@ export interface AttemptOptions {
 	readonly onDelta?: (text: string) => void;
 	/** The rate-limit headers of the response, as soon as they arrive. */
 	readonly onHeaders?: (headers: RateLimitHeaders, requestId: string | null) => void;
+	/** The API a request is about to go to; called again when the attempt is re-sent on another API. */
+	readonly onApi?: (api: ApiName) => void;
 }
 
 export interface AttemptResult {
@@ -44,11 +50,17 @@ export interface AttemptResult {
 	/** The model as the server named it (often a dated snapshot). */
 	readonly model: string | null;
 	readonly rateLimits: RateLimitHeaders;
+	/** The API that answered. */
+	readonly api: ApiName;
 }
 
 /** The seam: the engine calls this; tests pass a client pointed at the simulator. */
 export interface ModelClient {
 	attempt(request: ModelRequest, options?: AttemptOptions): Promise<AttemptResult>;
+	/** The API this request would go to now: what a record that got no answer names. @default 'responses' */
+	apiFor?(request: ModelRequest): ApiName;
+	/** What the client decided about the run's API (an `auto` switch), in plain words; null while nothing. */
+	readonly apiNote?: string | null;
 }
 
 export interface OpenAIClientOptions {

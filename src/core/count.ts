@@ -4,7 +4,7 @@
 import {costUsd, priceFor, type Price, type PriceOverrides} from './prices.js';
 import {displayWidth, fitWidth, pad, toSingleLine} from './terminalText.js';
 import {countInputTokens} from './tokens.js';
-import type {JobSpec} from './types.js';
+import type {ApiName, JobSpec} from './types.js';
 
 export interface CountOptions {
 	/** The model for prompts that name none. */
@@ -21,6 +21,11 @@ export interface CountOptions {
 	 * @default none
 	 */
 	readonly instructions?: string;
+	/**
+	 * The API plain prompts would go to; a Batch API line's `url` picks its own.
+	 * @default 'responses'
+	 */
+	readonly api?: ApiName;
 	/**
 	 * `--price-in` / `--price-out` (USD per 1M tokens).
 	 * @default the price table
@@ -100,7 +105,8 @@ export function countReport(jobs: readonly JobSpec[], options: CountOptions): Co
 	for (const job of jobs) {
 		const model = job.model ?? options.model;
 		const instructions = job.instructions ?? options.instructions;
-		const tokens = countInputTokens({text: job.text, input: job.input, ...(instructions === undefined ? {} : {instructions})}, model);
+		const api = job.api ?? options.api;
+		const tokens = countInputTokens({text: job.text, input: job.input, ...(instructions === undefined ? {} : {instructions}), ...(api ? {api} : {})}, model);
 		const cap = job.maxOutputTokens ?? options.maxOutputTokens;
 		total += tokens;
 		max = Math.max(max, tokens);

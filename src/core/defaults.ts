@@ -5,6 +5,8 @@
 export const DEFAULTS = {
 	/** Model for prompts that name none. @default 'gpt-5.4-mini' */
 	model: 'gpt-5.4-mini',
+	/** Which API requests go to: `auto` tries Responses and switches to chat on a server without it. @default 'auto' */
+	api: 'auto',
 	/** Cap on each reply (`max_output_tokens`). @default 256 */
 	maxOutputTokens: 256,
 	/** Retries after the first attempt. @default 4 */

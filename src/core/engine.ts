@@ -90,6 +90,7 @@ export class Engine implements Runner {
 			retainOutput: options.retainOutput,
 			countDeltaTokens: options.countDeltaTokens ?? defaultDeltaTokens,
 			onAllDone: () => this.#onAllDone(),
+			apiFor: job => options.client.apiFor?.(job.request) ?? job.request.api ?? 'responses',
 		});
 	}
 
@@ -219,6 +220,7 @@ export class Engine implements Runner {
 			stopReason: this.#stopping?.reason ?? null,
 			stopKind: this.#stopping?.kind ?? null,
 			budget: this.#budget.active ? {limits: this.#budget.limits, spentTokens: this.#budget.spentTokens, spentUsd: this.#budget.spentUsd} : null,
+			apiNote: this.#options.client.apiNote ?? null,
 		});
 	}
 

@@ -4,6 +4,7 @@
  */
 import {readFile} from 'node:fs/promises';
 import {extname} from 'node:path';
+import {CHAT_URL, readChatBody} from './chatBatchLine.js';
 import {inputText} from './inputItems.js';
 import type {JobSpec} from './types.js';
 
@@ -361,8 +362,8 @@ function parseBatchLine(object: JsonObject, line: number): JobSpec {
 	if (has(object, 'method') && object.method !== 'POST') {
 		throw new LineProblem(`"method" must be "POST", got ${JSON.stringify(object.method)}`);
 	}
-	if (has(object, 'url') && object.url !== '/v1/responses') {
-		throw new LineProblem(`"url" must be "/v1/responses" (pacer sends Responses API requests), got ${JSON.stringify(object.url)}`);
+	if (has(object, 'url') && object.url !== '/v1/responses' && object.url !== CHAT_URL) {
+		throw new LineProblem(`"url" must be "/v1/responses" or "${CHAT_URL}", got ${JSON.stringify(object.url)}`);
 	}
 	if (!has(object, 'body')) {
 		throw new LineProblem('Batch API line has no "body"');
@@ -370,6 +371,10 @@ function parseBatchLine(object: JsonObject, line: number): JobSpec {
 	const body = object.body;
 	if (!isObject(body)) {
 		throw new LineProblem(`"body" must be an object, got ${describeType(body)}`);
+	}
+	if (object.url === CHAT_URL) {
+		const chat = readChatBody(body, (reason) => new LineProblem(reason));
+		return {...buildSpec(id, line, chat.messages, body, 'body.'), ...chat.spec};
 	}
 	if (!has(body, 'input')) {
 		throw new LineProblem(has(body, 'messages') ? '"body.messages" is the Chat Completions shape; the Responses API takes "body.input"' : '"body.input" is missing');
@@ -382,7 +387,7 @@ function parseBatchLine(object: JsonObject, line: number): JobSpec {
 			extraBody[key] = body[key];
 		}
 	}
-	const spec = buildSpec(id, line, input, body, 'body.');
+	const spec = {...buildSpec(id, line, input, body, 'body.'), ...(object.url === '/v1/responses' ? {api: 'responses' as const} : {})};
 	return Object.keys(extraBody).length > 0 ? {...spec, extraBody} : spec;
 }
 

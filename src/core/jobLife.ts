@@ -12,7 +12,7 @@ import {RunLedger} from './ledger.js';
 import {recordOf, type Answer} from './resultRecord.js';
 import type {ResultsWriter} from './resultsWriter.js';
 import {queuedSnapshot, type JobChange, type JobSnapshot, type RunSink, type RunTotals} from './runSink.js';
-import type {Clock, ErrorInfo, FinalStatus, JobStatus} from './types.js';
+import type {ApiName, Clock, ErrorInfo, FinalStatus, JobStatus} from './types.js';
 
 export interface JobLifeOptions {
 	readonly sink: RunSink;
@@ -24,6 +24,8 @@ export interface JobLifeOptions {
 	readonly countDeltaTokens: (text: string) => number;
 	/** Every job has ended. */
 	readonly onAllDone: () => void;
+	/** The API a job that reached none would have used, for its record. @default its request's, else 'responses' */
+	readonly apiFor?: (job: JobRuntime) => ApiName;
 }
 
 function snapshotOf(job: JobRuntime): JobSnapshot {
@@ -102,6 +104,7 @@ export class JobLife {
 	}
 
 	answered(job: JobRuntime, answer: Answer, cost: number | null): void {
+		if (job.api) this.ledger.usedApi(job.api);
 		const result: AttemptResult = answer.result;
 		const usage = result.usage;
 		// The API's usage replaces the live estimate.
@@ -132,6 +135,7 @@ export class JobLife {
 
 	/** An attempt failed; `waitMs` is the retry scheduled after it, if any. */
 	attemptFailed(job: JobRuntime, error: ErrorInfo, times: {startedAt: number; endedAt: number}, waitMs: number | null): void {
+		if (job.api) this.ledger.usedApi(job.api);
 		// Streamed text of a failed attempt was not delivered: take its live count back.
 		if (job.streamedTokens) this.addTotals({tokensOut: -job.streamedTokens});
 		job.streamedTokens = 0;
@@ -159,7 +163,7 @@ export class JobLife {
 		job.controller = null;
 		// One sink update for the whole ending (a hot path at thousands of jobs a second).
 		this.setStatus(job, status, {...change, error, retryAt: null, finishedAt: now});
-		const record = recordOf(job, status, error, answer, now);
+		const record = recordOf(job, status, error, answer, now, this.#options.apiFor);
 		this.#options.writer?.append(record);
 		this.#options.onEvent?.({type: 'finished', record, at: now});
 		this.#unfinished--;

@@ -5,7 +5,7 @@
  */
 import type {ModelRequest} from './client.js';
 import {DEFAULTS} from './defaults.js';
-import type {AttemptInfo, ErrorInfo, JobSpec, JobStatus} from './types.js';
+import type {ApiName, AttemptInfo, ErrorInfo, JobSpec, JobStatus} from './types.js';
 
 export interface JobRuntime {
 	readonly spec: JobSpec;
@@ -29,6 +29,8 @@ export interface JobRuntime {
 	streamedTokens: number;
 	/** Has an entry waiting in the queue. */
 	inQueue: boolean;
+	/** The API its last attempt went to (the one that answered, or was tried last). */
+	api: ApiName | null;
 }
 
 /** What a job's request takes from the run when its spec says nothing. */
@@ -50,6 +52,7 @@ export function requestFor(spec: JobSpec, defaults: RequestDefaults): ModelReque
 		maxOutputTokens: spec.maxOutputTokens ?? defaults.maxOutputTokens ?? DEFAULTS.maxOutputTokens,
 		...(spec.metadata ? {metadata: spec.metadata} : {}),
 		...(spec.extraBody ? {extraBody: spec.extraBody} : {}),
+		...(spec.api ? {api: spec.api} : {}),
 	};
 }
 
@@ -71,5 +74,6 @@ export function newJobRuntime(spec: JobSpec, request: ModelRequest, estimateIn: 
 		requestId: null,
 		streamedTokens: 0,
 		inQueue: false,
+		api: null,
 	};
 }

@@ -4,7 +4,7 @@
  */
 import type {BudgetLimits} from './budget.js';
 import type {RunTotals, StatusCounts} from './runSink.js';
-import type {ErrorKind, JobStatus} from './types.js';
+import type {ApiName, ErrorKind, JobStatus} from './types.js';
 
 export interface RunSummary {
 	readonly total: number;
@@ -28,6 +28,10 @@ export interface RunSummary {
 	/** What stopped the run (`quota`, `auth`, `not_found`, `connection`; `cancelled` for a user or a signal). */
 	readonly stopKind: ErrorKind | null;
 	readonly budget: {tokens: number | null; usd: number | null; spentTokens: number; spentUsd: number} | null;
+	/** The API the run's attempts went to (`both` for a file mixing Batch urls); null before any attempt. */
+	readonly api: ApiName | 'both' | null;
+	/** What the client decided about the API (the `auto` switch to chat), or null. */
+	readonly apiNote: string | null;
 }
 
 export const emptyCounts = (): StatusCounts => ({queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, cancelled: 0, skipped: 0});
@@ -48,6 +52,12 @@ export const emptyTotals: RunTotals = {
 export class RunLedger {
 	readonly #counts: StatusCounts = emptyCounts();
 	#totals: RunTotals = emptyTotals;
+	readonly #apis = new Set<ApiName>();
+
+	/** An attempt went to `api`. */
+	usedApi(api: ApiName): void {
+		this.#apis.add(api);
+	}
 
 	/** `n` new jobs, all queued. */
 	added(n: number): void {
@@ -81,6 +91,7 @@ export class RunLedger {
 		stopReason: string | null;
 		stopKind: ErrorKind | null;
 		budget: {limits: BudgetLimits; spentTokens: number; spentUsd: number} | null;
+		apiNote?: string | null;
 	}): RunSummary {
 		const counts = this.#counts;
 		const totals = this.#totals;
@@ -111,6 +122,8 @@ export class RunLedger {
 						spentUsd: facts.budget.spentUsd,
 					}
 				: null,
+			api: this.#apis.size > 1 ? 'both' : ([...this.#apis][0] ?? null),
+			apiNote: facts.apiNote ?? null,
 		};
 	}
 }

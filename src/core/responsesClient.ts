@@ -63,9 +63,14 @@ export class ResponsesClient implements ModelClient {
 		this.#sdk = sdkClient(options);
 	}
 
+	apiFor(): 'responses' {
+		return 'responses';
+	}
+
 	async attempt(request: ModelRequest, options: AttemptOptions = {}): Promise<AttemptResult> {
 		const guard = new AttemptGuard(options);
 		try {
+			options.onApi?.('responses');
 			const body = {
 				...request.extraBody,
 				model: request.model,
@@ -117,6 +122,7 @@ export class ResponsesClient implements ModelClient {
 				requestId,
 				model: final.model ?? null,
 				rateLimits,
+				api: 'responses',
 			};
 		} catch (error) {
 			throw guard.reason(error);

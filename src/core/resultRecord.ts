@@ -2,7 +2,7 @@
 import type {AttemptResult} from './client.js';
 import {errorForRecord} from './errors.js';
 import type {JobRuntime} from './jobRuntime.js';
-import type {ErrorInfo, FinalStatus, ResultRecord} from './types.js';
+import type {ApiName, ErrorInfo, FinalStatus, ResultRecord} from './types.js';
 
 /** The answer a succeeded job ends with. */
 export interface Answer {
@@ -11,7 +11,10 @@ export interface Answer {
 	readonly endedAt: number;
 }
 
-export function recordOf(job: JobRuntime, status: FinalStatus, error: ErrorInfo | null, answer: Answer | null, now: number): ResultRecord {
+/**
+ * `apiFor` names the API a job that never reached one would have used.
+ */
+export function recordOf(job: JobRuntime, status: FinalStatus, error: ErrorInfo | null, answer: Answer | null, now: number, apiFor?: (job: JobRuntime) => ApiName): ResultRecord {
 	return {
 		id: job.spec.id,
 		line: job.spec.line,
@@ -26,6 +29,7 @@ export function recordOf(job: JobRuntime, status: FinalStatus, error: ErrorInfo 
 		started_at: job.firstStartedAt != null ? new Date(job.firstStartedAt).toISOString() : null,
 		finished_at: new Date(now).toISOString(),
 		request_id: answer ? answer.result.requestId : (error?.requestId ?? job.requestId ?? null),
+		api: answer?.result.api ?? job.api ?? apiFor?.(job) ?? job.request.api ?? 'responses',
 		...(job.spec.inputTruncated ? {input_truncated: true} : {}),
 	};
 }

@@ -121,6 +121,8 @@ export interface RunInfo {
 	readonly stopReason: string | null;
 	/** What kind of thing stopped it, so the CLI and the dashboard can give the advice that fits. */
 	readonly stopKind: ErrorKind | null;
+	/** What was decided about the API during the run (the `--api auto` switch to chat), said once; null while nothing. */
+	readonly apiNote?: string | null;
 }
 
 export interface RunSink {

@@ -7,7 +7,9 @@
  */
 import {createRequire} from 'node:module';
 import type * as Encoding from 'gpt-tokenizer/encoding/o200k_base';
+import {chatMessages, type ChatMessageOut} from './chatMessages.js';
 import {inputItemText} from './inputItems.js';
+import type {ApiName} from './types.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base' | 'o200k_harmony';
 
@@ -84,6 +86,8 @@ export interface TokenCountInput {
 	/** When an array of input items, each message is counted with its own role. */
 	readonly input?: string | readonly unknown[];
 	readonly instructions?: string;
+	/** `chat`: counted as the `messages` the chat client sends (an array `input` holds chat messages). @default 'responses' */
+	readonly api?: ApiName;
 }
 
 // Chat formula (OpenAI cookbook): 3 tokens per message + role + content, 3 to prime the reply.
@@ -97,6 +101,10 @@ const REPLY_PRIMING = 3;
  * items are not counted.
  */
 export function countInputTokens(job: TokenCountInput, model: string): number {
+	if (job.api === 'chat') {
+		const input = Array.isArray(job.input) ? job.input : job.text;
+		return countChatInputTokens(chatMessages({input, ...(job.instructions !== undefined ? {instructions: job.instructions} : {})}), model);
+	}
 	const count = (text: string) => countText(text, model);
 	let total = REPLY_PRIMING + preambleTokens(model);
 	if (job.instructions !== undefined && job.instructions !== '') {
@@ -112,6 +120,20 @@ export function countInputTokens(job: TokenCountInput, model: string): number {
 		}
 	} else {
 		total += PER_MESSAGE + roleTokens('user', model) + count(job.text);
+	}
+	return total;
+}
+
+/**
+ * Prompt tokens of a Chat Completions `messages` array (openai-wire.md §8 and §10): per
+ * message 3 + its role + its content's text (+ a `name`'s tokens + 1), 3 to prime the
+ * reply, plus the family preamble. Image and file parts are not counted.
+ */
+export function countChatInputTokens(messages: readonly ChatMessageOut[], model: string): number {
+	let total = REPLY_PRIMING + preambleTokens(model);
+	for (const message of messages) {
+		total += PER_MESSAGE + roleTokens(message.role, model) + countText(inputItemText(message), model);
+		if (typeof message.name === 'string') total += countText(message.name, model) + 1;
 	}
 	return total;
 }

@@ -61,6 +61,9 @@ export interface ErrorInfo {
 	readonly stack?: string;
 }
 
+/** The two APIs pacer speaks: `POST /responses` and `POST /chat/completions`. */
+export type ApiName = 'responses' | 'chat';
+
 /** What a prompts file line becomes. */
 export interface JobSpec {
 	/** From `id` / `custom_id`, else `line-<n>`. Unique in a batch. */
@@ -79,6 +82,11 @@ export interface JobSpec {
 	readonly extraBody?: Readonly<Record<string, unknown>>;
 	/** Set when pacer cut the input to `--max-input-tokens`. */
 	readonly inputTruncated?: boolean;
+	/**
+	 * The API this job must use (a Batch API line's `url`); with `chat`, an array `input`
+	 * holds Chat Completions messages. @default the run's `--api`
+	 */
+	readonly api?: ApiName;
 }
 
 export interface Usage {
@@ -105,6 +113,8 @@ export interface ResultRecord {
 	readonly started_at: string | null;
 	readonly finished_at: string;
 	readonly request_id: string | null;
+	/** The API that answered (for a job with no answer, the one tried last, or that it would have used). */
+	readonly api?: ApiName;
 	/** Present and true when the input was cut to --max-input-tokens. */
 	readonly input_truncated?: boolean;
 }

@@ -6,7 +6,7 @@
  */
 import type {ModelClient} from '../core/client.js';
 import type {EngineEvent, RunSummary} from '../core/engine.js';
-import {ResponsesClient} from '../core/responsesClient.js';
+import {apiClient, type ApiChoice} from '../core/autoApiClient.js';
 import {registerSecret} from '../core/secrets.js';
 import type {JobSpec} from '../core/types.js';
 import {exitCodeFor, formatEvent, formatSummary} from '../headless.js';
@@ -25,6 +25,8 @@ export interface QueueSettings {
 	readonly queue: string;
 	readonly scope: string;
 	readonly endpoint: Endpoint;
+	/** Which API each worker speaks (`auto` switches to chat on a server without Responses). */
+	readonly api: ApiChoice;
 	readonly rpm?: number;
 	readonly tpm?: number;
 	/** Prompts this process runs at once. */
@@ -49,10 +51,10 @@ async function openSession(settings: QueueSettings, onEvent: (event: EngineEvent
 	const endpoint = settings.endpoint;
 	if (endpoint.kind === 'sim') {
 		simulator = await startSimulator({...endpoint.options, profile: endpoint.profile, seed: endpoint.seed, port: 0});
-		client = new ResponsesClient({apiKey: 'sk-sim-local-key', baseURL: simulator.url});
+		client = apiClient(settings.api, {apiKey: 'sk-sim-local-key', baseURL: simulator.url}, settings.log);
 	} else {
 		registerSecret(endpoint.apiKey);
-		client = new ResponsesClient({apiKey: endpoint.apiKey, baseURL: endpoint.baseURL});
+		client = apiClient(settings.api, {apiKey: endpoint.apiKey, baseURL: endpoint.baseURL}, settings.log);
 	}
 	const worker = new QueueWorker({
 		redis: shared.redis,

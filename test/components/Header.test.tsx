@@ -36,3 +36,24 @@ test('elapsed time comes from the injected now, and stops at the end of the run'
 	expect(frame).toContain(`00:0${Math.floor((finishedAt - startedAt) / 1000)}`);
 	view.unmount();
 });
+
+test('says once, in the header, that --api auto switched the run to chat', async () => {
+	const {startSimulator} = await import('../../src/sim/index.js');
+	const {prepareRun} = await import('../../src/runBatch.js');
+	const {SWITCH_NOTE} = await import('../../src/core/autoApiClient.js');
+	const chatOnly = await startSimulator({profile: 'calm', seed: 1, latencyScale: 0, port: 0, apis: ['chat']});
+	try {
+		const prepared = await prepareRun(prompts(3), {api: 'auto', endpoint: {kind: 'api', apiKey: 'sk-header-test-0000', baseURL: chatOnly.url}});
+		const view = render(<Header view={prepared.store} now={0} width={120} />);
+		expect(view.lastFrame()).not.toContain(SWITCH_NOTE);
+		await prepared.runner.run();
+		await prepared.finish();
+		view.rerender(<Header view={prepared.store} now={0} width={120} />);
+		const frame = stripAnsi(view.lastFrame()!);
+		expect(frame).toContain(`· ${SWITCH_NOTE}`);
+		expect(frame.split(SWITCH_NOTE)).toHaveLength(2);
+		view.unmount();
+	} finally {
+		await chatOnly.close();
+	}
+});

@@ -209,7 +209,7 @@ test('100,000 jobs: each sent once, all succeed (the speed is a bench figure)', 
 	const client = {
 		attempt: async () => {
 			calls++;
-			return {text: 'ok', usage: {input_tokens: 1, output_tokens: 1, total_tokens: 2}, truncated: false, status: 'completed' as const, incompleteReason: null, requestId: null, model: null, rateLimits: {}};
+			return {text: 'ok', usage: {input_tokens: 1, output_tokens: 1, total_tokens: 2}, truncated: false, status: 'completed' as const, incompleteReason: null, requestId: null, model: null, rateLimits: {}, api: 'responses' as const};
 		},
 	};
 	const engine = new Engine(many, {client, concurrency: 8, countInputTokens: () => 1});

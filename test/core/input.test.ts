@@ -109,6 +109,7 @@ describe('jsonl', () => {
 				model: 'gpt-5.4-mini',
 				maxOutputTokens: 256,
 				extraBody: {reasoning: {effort: 'low'}},
+				api: 'responses',
 			},
 		]);
 	});
@@ -162,7 +163,11 @@ describe('jsonl', () => {
 		[JSON.stringify({prompt: 'a', metadata: {['k'.repeat(65)]: 'v'}}), /^x\.jsonl:1: "metadata" key .* is over 64 characters$/],
 		[JSON.stringify({prompt: 'a', metadata: {k: 'v'.repeat(513)}}), /^x\.jsonl:1: "metadata.k" is 513 characters; the API allows at most 512$/],
 		['{"custom_id": "r", "method": "GET", "url": "/v1/responses", "body": {"input": "a"}}', /^x\.jsonl:1: "method" must be "POST", got "GET"$/],
-		['{"custom_id": "r", "method": "POST", "url": "/v1/chat/completions", "body": {"input": "a"}}', /^x\.jsonl:1: "url" must be "\/v1\/responses" .*got "\/v1\/chat\/completions"$/],
+		['{"custom_id": "r", "method": "POST", "url": "/v1/embeddings", "body": {"input": "a"}}', /^x\.jsonl:1: "url" must be "\/v1\/responses" or "\/v1\/chat\/completions", got "\/v1\/embeddings"$/],
+		['{"custom_id": "r", "method": "POST", "url": "/v1/chat/completions", "body": {"input": "a"}}', /^x\.jsonl:1: "body\.input" is not a Chat Completions field; the Chat Completions body takes "messages"$/],
+		['{"custom_id": "r", "url": "/v1/chat/completions", "body": {"messages": []}}', /^x\.jsonl:1: "body\.messages" is an empty array$/],
+		['{"custom_id": "r", "url": "/v1/chat/completions", "body": {"messages": [{"content": "a"}]}}', /^x\.jsonl:1: "body\.messages\[0\]\.role" must be a non-empty string$/],
+		['{"custom_id": "r", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "a"}], "max_tokens": 5, "max_completion_tokens": 5}}', /^x\.jsonl:1: "body" has both "max_completion_tokens" and "max_tokens"; use one$/],
 		['{"custom_id": "r", "method": "POST", "url": "/v1/responses"}', /^x\.jsonl:1: Batch API line has no "body"$/],
 		['{"custom_id": "r", "body": "x"}', /^x\.jsonl:1: "body" must be an object, got a string$/],
 		['{"custom_id": "r", "body": {"model": "gpt-4o"}}', /^x\.jsonl:1: "body.input" is missing$/],

@@ -7,6 +7,10 @@ import type {AddressInfo} from 'node:net';
 
 export interface SeenRequest {
 	readonly input: unknown;
+	/** The request path, e.g. `/v1/chat/completions`. */
+	readonly path: string;
+	/** The parsed JSON body (null when it was not JSON). */
+	readonly body: Record<string, unknown> | null;
 	status: number | null;
 }
 
@@ -25,13 +29,13 @@ export async function startRecordingProxy(targetBaseUrl: string): Promise<Record
 		req.on('data', chunk => chunks.push(chunk));
 		req.on('end', () => {
 			const body = Buffer.concat(chunks);
-			let input: unknown = null;
+			let parsed: Record<string, unknown> | null = null;
 			try {
-				input = (JSON.parse(body.toString('utf8')) as {input?: unknown}).input ?? null;
+				parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
 			} catch {
 				// not JSON: note nothing
 			}
-			const entry: SeenRequest = {input, status: null};
+			const entry: SeenRequest = {input: parsed?.input ?? null, path: (req.url ?? '').split('?')[0]!, body: parsed, status: null};
 			seen.push(entry);
 			const upstream = http.request(
 				{host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers},

@@ -1,5 +1,5 @@
 /**
- * A Responses API on loopback that answers each request exactly as the test scripts it:
+ * A Responses (and Chat Completions) API on loopback that answers each request exactly as the test scripts it:
  * a streamed reply, or an error status with the headers given. For behaviour the seeded
  * simulator cannot pin down (a storm of 429s with a long retry-after at zero latency).
  * It notes when each request arrived on the test's clock.
@@ -9,13 +9,28 @@ import * as http from 'node:http';
 import type {AddressInfo, Socket} from 'node:net';
 
 export type ScriptedAnswer =
+	/** A whole streamed reply, in the words of the API the request's path names. */
 	| {readonly kind: 'reply'; readonly text?: string}
-	| {readonly kind: 'error'; readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly code?: string; readonly type?: string; readonly message?: string};
+	/** A 200 event stream with exactly this body (frames as the test writes them). */
+	| {readonly kind: 'sse'; readonly body: string}
+	| {
+			readonly kind: 'error';
+			readonly status: number;
+			readonly headers?: Readonly<Record<string, string>>;
+			readonly code?: string;
+			readonly type?: string;
+			readonly message?: string;
+			readonly param?: string;
+	  };
 
 export interface ScriptedRequest {
 	/** 0-based, in order of arrival. */
 	readonly n: number;
 	readonly input: unknown;
+	/** The request path, e.g. `/v1/chat/completions`. */
+	readonly path: string;
+	/** The parsed JSON body (null when it was not JSON). */
+	readonly body: Record<string, unknown> | null;
 	/** The test's clock when the request arrived. */
 	readonly at: number;
 	readonly answer: ScriptedAnswer;
@@ -30,7 +45,7 @@ export interface ScriptedServer {
 
 export interface ScriptedServerOptions {
 	/** How request `n` (0-based, in order of arrival) is answered. */
-	readonly answer: (n: number, input: unknown) => ScriptedAnswer;
+	readonly answer: (n: number, input: unknown, request: {readonly path: string; readonly body: Record<string, unknown> | null}) => ScriptedAnswer;
 	/** The clock that stamps arrivals. @default Date.now */
 	readonly now?: () => number;
 }
@@ -52,6 +67,19 @@ function streamedReply(model: string, text: string): string {
 	].join('');
 }
 
+function chatReply(model: string, text: string): string {
+	const id = `chatcmpl-${randomUUID().replaceAll('-', '')}`;
+	const chunk = (choices: unknown[], usage: unknown = null) => `data: ${JSON.stringify({id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices, usage})}\n\n`;
+	const outputTokens = text.split(' ').length;
+	return [
+		chunk([{index: 0, delta: {role: 'assistant', content: ''}, finish_reason: null}]),
+		chunk([{index: 0, delta: {content: text}, finish_reason: null}]),
+		chunk([{index: 0, delta: {}, finish_reason: 'stop'}]),
+		chunk([], {prompt_tokens: 8, completion_tokens: outputTokens, total_tokens: 8 + outputTokens}),
+		'data: [DONE]\n\n',
+	].join('');
+}
+
 export async function startScriptedServer(options: ScriptedServerOptions): Promise<ScriptedServer> {
 	const now = options.now ?? Date.now;
 	const requests: ScriptedRequest[] = [];
@@ -60,22 +88,26 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
 		const chunks: Buffer[] = [];
 		req.on('data', chunk => chunks.push(chunk));
 		req.on('end', () => {
-			let body: {input?: unknown; model?: string} = {};
+			let parsed: Record<string, unknown> | null = null;
 			try {
-				body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+				parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
 			} catch {
 				// not JSON: answered as scripted all the same
 			}
+			const body = (parsed ?? {}) as {input?: unknown; model?: string};
+			const path = (req.url ?? '').split('?')[0]!;
 			const n = requests.length;
-			const answer = options.answer(n, body.input ?? null);
-			requests.push({n, input: body.input ?? null, at: now(), answer});
+			const answer = options.answer(n, body.input ?? null, {path, body: parsed});
+			requests.push({n, input: body.input ?? null, path, body: parsed, at: now(), answer});
 			const requestId = `req_${randomUUID().replaceAll('-', '')}`;
-			if (answer.kind === 'reply') {
+			if (answer.kind === 'reply' || answer.kind === 'sse') {
 				res.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': requestId});
-				res.end(streamedReply(body.model ?? 'gpt-5.4-mini', answer.text ?? 'a scripted reply'));
+				const model = body.model ?? 'gpt-5.4-mini';
+				const text = answer.kind === 'reply' ? (answer.text ?? 'a scripted reply') : '';
+				res.end(answer.kind === 'sse' ? answer.body : path.endsWith('/chat/completions') ? chatReply(model, text) : streamedReply(model, text));
 				return;
 			}
-			const error = {message: answer.message ?? `scripted ${answer.status}`, type: answer.type ?? 'server_error', param: null, code: answer.code ?? null};
+			const error = {message: answer.message ?? `scripted ${answer.status}`, type: answer.type ?? 'server_error', param: answer.param ?? null, code: answer.code ?? null};
 			res.writeHead(answer.status, {'content-type': 'application/json', 'x-request-id': requestId, ...answer.headers});
 			res.end(JSON.stringify({error}));
 		});
