@@ -60,6 +60,21 @@ describe('three processes, one limit', () => {
 		}
 	});
 
+	it('a limit learned from one process\'s headers paces all three', {timeout: 120_000}, async () => {
+		const sim = await startSimulator({profile: 'calm', rpm: LIMIT, tpm: Infinity, latencyScale: 0.2});
+		try {
+			const results = await threeProcesses(sim, ['--redis', redis.url], 'headers');
+			for (const r of results) expect(r.code, r.stderr).toBe(0);
+			const stats = sim.stats();
+			console.log(`headers: ${stats.rateLimited} 429s of ${stats.requests}, peak ${peakAdmittedRpm(sim)} rpm`);
+			expect(stats.completed + stats.incomplete).toBe(3 * PROMPTS);
+			expect(stats.rateLimited).toBeLessThanOrEqual(12);
+			expect(peakAdmittedRpm(sim)).toBeLessThanOrEqual(LIMIT * 1.1);
+		} finally {
+			await sim.close();
+		}
+	});
+
 	it('without Redis, each paces to the whole limit and the three draw many 429s', {timeout: 120_000}, async () => {
 		const sim = await startSimulator({profile: 'calm', rpm: LIMIT, tpm: Infinity, rateLimitHeaders: false, latencyScale: 0.2});
 		try {
