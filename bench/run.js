@@ -41,6 +41,8 @@ const paced = await Promise.all([
 for (const r of paced) rows.push(...r);
 // Its two sides run side by side, each at ~20 requests/s of streamed replies: enough load on
 // a small machine to take a few percent off the paced runs if it ran beside them.
+log(`three processes on one limit, through Redis and without (${plan.rateMs / 1000} s each)`);
+rows.push(...(await safely('shared limit', '>= 0.95', () => figures.sharedLimit({durationMs: plan.rateMs}))));
 log(`random 429 blips (${plan.blips} prompts, each side)`);
 rows.push(...(await safely('random 429 blips', '<= 1.2', () => figures.blips({count: plan.blips}))));
 log('start-up');

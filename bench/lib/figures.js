@@ -6,6 +6,7 @@ import {runBatch, startSimulator} from '../../dist/index.js';
 import {lastJson, runNode} from './child.js';
 import {CLI} from './paths.js';
 import {measureRate, writePrompts} from './rate.js';
+import {measureThree, startBenchRedis} from './shared.js';
 import {notMeasured, row} from './table.js';
 
 const OVERHEAD_CHILD = new URL('./overhead-child.js', import.meta.url).pathname;
@@ -45,6 +46,28 @@ export async function tokensBound({durationMs}) {
 		`server 600 RPM / 30k TPM, --max-output-tokens ${maxOutput}; billed tokens/min over the limit; ran at ${r.rpm.toFixed(0)} RPM. ` +
 		'With a cap far above the real replies, the admission charge (input + max_output) rather than pacing caps any client.';
 	return [row('tokens/min bound: achieved/limit', r.tpm / tpm, '>=', 0.95, {note}), row('tokens/min bound: share of requests 429', r.share429, '<=', 0.01, {digits: 4})];
+}
+
+/** Three processes on one 600 RPM limit: through one Redis (one budget), and each on its own for contrast. */
+export async function sharedLimit({durationMs}) {
+	const limit = 600;
+	const prompts = promptsFor(limit, durationMs);
+	const redis = await startBenchRedis();
+	let shared;
+	try {
+		shared = await measureThree({limit, durationMs, prompts, redisUrl: redis.url});
+	} finally {
+		await redis.close();
+	}
+	const alone = await measureThree({limit, durationMs, prompts, redisUrl: null});
+	const note = `three processes, each --rpm ${limit}, one server at ${limit} RPM (1 s burst) sending no x-ratelimit-* headers; through one redis-server: ${shared.requests} requests, ${shared.rateLimited} got 429`;
+	const aloneNote = `the same three without --redis, each pacing to the whole limit: ${alone.requests} requests in ${alone.seconds.toFixed(0)} s, achieved/limit ${(alone.rpm / limit).toFixed(3)}`;
+	return [
+		row('3 processes, shared Redis: achieved/limit', shared.rpm / limit, '>=', 0.95, {note}),
+		row('3 processes, shared Redis: share of requests 429', shared.share429, '<=', 0.01, {digits: 4}),
+		// The contrast: without a shared budget the three overrun the limit.
+		row('3 processes, no Redis: share of requests 429', alone.share429, '>=', 0.05, {digits: 4, note: aloneNote}),
+	];
 }
 
 export async function engineOverhead({count}) {
