@@ -44,8 +44,12 @@ interface Session {
 }
 
 /** Throws RedisUnreachableError before anything is sent. */
-async function openSession(settings: QueueSettings, onEvent: (event: EngineEvent) => void): Promise<Session> {
-	const shared = await openSharedLimiter({url: settings.redisUrl, scope: settings.scope, rpm: settings.rpm, tpm: settings.tpm, log: settings.log});
+function connect(settings: QueueSettings): Promise<SharedLimiter> {
+	return openSharedLimiter({url: settings.redisUrl, scope: settings.scope, rpm: settings.rpm, tpm: settings.tpm, log: settings.log});
+}
+
+/** The worker starts taking prompts at once. */
+async function openSession(settings: QueueSettings, shared: SharedLimiter, onEvent: (event: EngineEvent) => void): Promise<Session> {
 	let simulator: Simulator | null = null;
 	let client: ModelClient;
 	const endpoint = settings.endpoint;
@@ -100,17 +104,19 @@ export interface CollectSettings extends QueueSettings {
 export async function collectOnQueue(jobs: readonly JobSpec[], settings: CollectSettings): Promise<number> {
 	const startedAt = Date.now();
 	const order = jobs.map(job => job.id);
-	const results = new RunResults(settings.out, order, {resume: settings.resume});
-	let session: Session;
+	// Redis first: a wrong URL must leave an old --out as it was.
+	const shared = await connect(settings);
+	let results: RunResults;
 	try {
-		// The collector's own worker prints its retries; every ending is printed once, below, as written.
-		session = await openSession(settings, event => {
-			if (event.type === 'retry' && !settings.json) settings.log(formatEvent(event, startedAt)!);
-		});
+		results = new RunResults(settings.out, order, {resume: settings.resume});
 	} catch (error) {
-		results.release();
+		await shared.close();
 		throw error;
 	}
+	// The collector's own worker prints its retries; every ending is printed once, below, as written.
+	const session = await openSession(settings, shared, event => {
+		if (event.type === 'retry' && !settings.json) settings.log(formatEvent(event, startedAt)!);
+	});
 	const specs = jobs.filter(job => !results.done.has(job.id)).map(job => specForQueue(job, settings.batch));
 	const alreadyDone = jobs.length - specs.length;
 	if (alreadyDone > 0) settings.log(`pacer: resuming: ${alreadyDone} prompt(s) already succeeded in ${settings.out}`);
@@ -162,7 +168,7 @@ const DRAIN_CHECK_MS = 1000;
 /** `pacer worker`: take prompts until the queue has none waiting or running. Returns the exit status. */
 export async function workOnQueue(settings: QueueSettings): Promise<number> {
 	const startedAt = Date.now();
-	const session = await openSession(settings, event => {
+	const session = await openSession(settings, await connect(settings), event => {
 		const line = formatEvent(event, startedAt);
 		if (line) settings.log(line);
 	});

@@ -45,6 +45,32 @@ describe('--redis', () => {
 		expect(sim.stats().requests).toBe(0);
 	});
 
+	it('pacer worker and run --queue on a URL that reaches no Redis: exit 2, nothing sent', async () => {
+		const port = await freePort();
+		sim.resetStats();
+		const url = `redis://:hunter2secret@127.0.0.1:${port}`;
+		const worker = await runCli(['worker', '--redis', url, '--queue', 'q', '--base-url', sim.url], {env: {OPENAI_API_KEY: KEY}});
+		expect(worker.code).toBe(2);
+		expect(worker.stderr).toContain(`cannot reach Redis at redis://:***@127.0.0.1:${port}`);
+		// An old results file stays as it was.
+		const out = path.join(dir, 'q.results.jsonl');
+		fs.writeFileSync(out, '{"earlier":"run"}\n');
+		const collector = await runCli(['run', prompts('q.txt', 2), '--out', out, '--no-tui', '--redis', url, '--queue', 'q', '--base-url', sim.url], {env: {OPENAI_API_KEY: KEY}});
+		expect(collector.code).toBe(2);
+		expect(fs.readFileSync(out, 'utf8')).toBe('{"earlier":"run"}\n');
+		expect(collector.stderr).not.toContain('hunter2secret');
+		expect(sim.stats().requests).toBe(0);
+	});
+
+	it('--queue without Redis, or with a name BullMQ cannot take, is a usage error', async () => {
+		const noRedis = await runCli(['run', prompts('nq.txt', 1), '--no-tui', '--queue', 'q', '--base-url', sim.url], {env: {OPENAI_API_KEY: KEY}});
+		expect(noRedis.code).toBe(2);
+		expect(noRedis.stderr).toContain('--queue names a queue shared through Redis');
+		const badName = await runCli(['worker', '--redis', redis.url, '--queue', 'a:b', '--base-url', sim.url], {env: {OPENAI_API_KEY: KEY}});
+		expect(badName.code).toBe(2);
+		expect(badName.stderr).toContain('cannot contain ":"');
+	});
+
 	it('--limit-scope without --redis is a usage error', async () => {
 		const result = await runCli(['run', prompts('scope.txt', 1), '--base-url', sim.url, '--no-tui', '--limit-scope', 'team-a'], {env: {OPENAI_API_KEY: KEY}});
 		expect(result.code).toBe(2);
