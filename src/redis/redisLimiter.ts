@@ -55,6 +55,7 @@ export class RedisLimiter implements Limiter {
 	readonly #evidence = new LimitEvidence();
 	readonly #refresh: ReturnType<typeof setInterval>;
 	#snapshot: LimiterSnapshot = EMPTY;
+	#gate: Promise<void> = Promise.resolve();
 	#tokensPerRequest = 0;
 	/** The last header limits written, so an unchanged header costs no command. */
 	#sentLimits = '';
@@ -76,7 +77,18 @@ export class RedisLimiter implements Limiter {
 		return this.#redis.eval(script, this.#keys.length, ...this.#keys, ...this.#base, ...extra.map(String));
 	}
 
-	async acquire(tokens: number, signal?: AbortSignal): Promise<Permit> {
+	acquire(tokens: number, signal?: AbortSignal): Promise<Permit> {
+		// One waiter of this process asks Redis at a time, first come first served: the others
+		// would only poll for the same slot.
+		const turn = this.#gate.then(() => this.#waitTurn(tokens, signal));
+		this.#gate = turn.then(
+			() => undefined,
+			() => undefined,
+		);
+		return turn;
+	}
+
+	async #waitTurn(tokens: number, signal?: AbortSignal): Promise<Permit> {
 		for (;;) {
 			signal?.throwIfAborted();
 			const answer = (await abortable(this.#eval(ACQUIRE, [tokens]), signal)) as [number, number?];
