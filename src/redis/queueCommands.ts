@@ -128,6 +128,7 @@ export async function collectOnQueue(jobs: readonly JobSpec[], settings: Collect
 		writer: results.writer,
 		worker: session.worker,
 		retryFailed: settings.resume,
+		onCluster: settings.json ? undefined : line => settings.log(`pacer: ${line}`),
 		onEvent: (event, worker) => {
 			if (settings.json) return;
 			const line = formatEvent(event, startedAt);

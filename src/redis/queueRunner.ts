@@ -20,6 +20,7 @@ import {costUsd, priceFor} from '../core/prices.js';
 import type {ResultsWriter} from '../core/resultsWriter.js';
 import type {Runner} from '../core/runner.js';
 import type {ConcurrencyMode, JobSpec, ResultRecord} from '../core/types.js';
+import {formatCluster, readCluster} from './cluster.js';
 import {JOB_NAME, queueJobId, type QueueJobData, type QueueJobResult} from './queueJobs.js';
 import type {QueueWorker} from './queueWorker.js';
 
@@ -33,6 +34,10 @@ export interface QueueRunnerOptions {
 	readonly worker: QueueWorker | null;
 	/** Every record written, and who made it (`worker`), for plain lines. */
 	readonly onEvent?: (event: EngineEvent, worker: string) => void;
+	/** Told every `clusterEveryMs` who works on the queue (one line). */
+	readonly onCluster?: (line: string) => void;
+	/** @default 10000 */
+	readonly clusterEveryMs?: number;
 	/** How often the prompts still missing are looked up in Redis. @default 5000 */
 	readonly rescanMs?: number;
 	/** Retry prompts whose finished job in the queue holds a failure (`--resume`). @default false */
@@ -53,6 +58,7 @@ export class QueueRunner implements Runner {
 	readonly #byWorker = new Map<string, number>();
 	#events: QueueEvents | null = null;
 	#rescan: ReturnType<typeof setInterval> | null = null;
+	#clusterTimer: ReturnType<typeof setInterval> | null = null;
 	#startedAt = 0;
 	#finishedAt: number | null = null;
 	#stopReason: string | null = null;
@@ -96,6 +102,13 @@ export class QueueRunner implements Runner {
 		this.#options.redis.on('ready', () => void this.#scan());
 		this.#rescan = setInterval(() => void this.#scan(), this.#options.rescanMs ?? 5000);
 		this.#rescan.unref();
+		const onCluster = this.#options.onCluster;
+		if (onCluster) {
+			this.#clusterTimer = setInterval(() => {
+				readCluster(this.#options.redis, this.#options.queue).then(beats => onCluster(formatCluster(beats, Date.now())), () => {});
+			}, this.#options.clusterEveryMs ?? 10_000);
+			this.#clusterTimer.unref();
+		}
 		this.#checkDone();
 	}
 
@@ -209,6 +222,7 @@ export class QueueRunner implements Runner {
 		if (!this.#closed) {
 			this.#closed = true;
 			if (this.#rescan) clearInterval(this.#rescan);
+			if (this.#clusterTimer) clearInterval(this.#clusterTimer);
 			this.#options.writer?.close();
 		}
 		return this.summary();

@@ -15,6 +15,7 @@ import type {Limiter} from '../core/limiter.js';
 import {costUsd, priceFor} from '../core/prices.js';
 import {countInputTokens} from '../core/tokens.js';
 import type {ResultRecord} from '../core/types.js';
+import {BEAT_MS, removeBeat, writeBeat} from './cluster.js';
 import type {QueueJobData, QueueJobResult} from './queueJobs.js';
 
 export interface QueueWorkerOptions {
@@ -53,6 +54,8 @@ export class QueueWorker {
 	readonly #options: QueueWorkerOptions;
 	#done = 0;
 	#running = 0;
+	readonly #since = Date.now();
+	readonly #beat: ReturnType<typeof setInterval>;
 
 	constructor(options: QueueWorkerOptions) {
 		this.#options = options;
@@ -67,6 +70,14 @@ export class QueueWorker {
 		});
 		// Connection trouble is reported by the connection's own watcher; the worker reconnects.
 		this.#worker.on('error', () => {});
+		this.#beat = setInterval(() => void this.#heartbeat(), BEAT_MS);
+		this.#beat.unref();
+		void this.#heartbeat();
+	}
+
+	async #heartbeat(): Promise<void> {
+		const beat = {name: this.name, host: os.hostname(), inFlight: this.#running, done: this.#done, since: this.#since, at: Date.now()};
+		await writeBeat(this.#options.redis, this.#options.queue, beat).catch(() => {});
 	}
 
 	/** Prompts this worker has finished. */
@@ -131,8 +142,10 @@ export class QueueWorker {
 	}
 
 	/** Let the jobs under way finish, then let go of the queue. */
-	close(): Promise<void> {
-		return this.#worker.close();
+	async close(): Promise<void> {
+		clearInterval(this.#beat);
+		await this.#worker.close();
+		await removeBeat(this.#options.redis, this.#options.queue, this.name).catch(() => {});
 	}
 }
 
