@@ -1,9 +1,9 @@
 /**
- * pacer's own job shape, `{id?, prompt | input, model?, instructions?,
+ * pacer's own job shape, `{id?, prompt | input, context?, model?, instructions?,
  * max_output_tokens?, metadata?}`: a .jsonl line or an object given to the library.
  */
 import {isBlank} from './inputLines.js';
-import {buildSpec, describeType, has, JobProblem, readId, readInput, type JsonObject} from './jobFields.js';
+import {buildSpec, describeType, given, has, JobProblem, readId, readInput, type JsonObject} from './jobFields.js';
 import type {JobSpec} from './types.js';
 
 const BODY_ONLY =
@@ -51,6 +51,28 @@ export function parsePromptObject(object: JsonObject, line: number, fallbackId: 
 		const keys = Object.keys(object);
 		throw new JobProblem(`missing "prompt" (or "input")${keys.length > 0 ? `; found ${keys.map((key) => JSON.stringify(key)).join(', ')}` : ''}`);
 	}
-	return buildSpec(id, line, input, object, '');
+	return buildSpec(id, line, withContext(input, object), object, '');
 }
 
+/**
+ * `context` (a document, a passage to answer from) goes after the prompt, a blank line
+ * between. A blank one is left out: exported datasets often have rows without context.
+ */
+function withContext(input: string | readonly unknown[], object: JsonObject): string | readonly unknown[] {
+	if (!given(object, 'context')) {
+		return input;
+	}
+	const context = object.context;
+	if (typeof context !== 'string') {
+		throw new JobProblem(`"context" must be a string, got ${describeType(context)}`);
+	}
+	if (isBlank(context)) {
+		return input;
+	}
+	if (typeof input !== 'string') {
+		// Where it would go among the items (which role, before or after which turn) is a
+		// guess; the user knows.
+		throw new JobProblem('"context" goes with "prompt" (or a string "input"); with input items, put the context in an item');
+	}
+	return `${input}\n\n${context}`;
+}
