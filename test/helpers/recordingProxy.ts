@@ -7,6 +7,8 @@ import type {AddressInfo} from 'node:net';
 
 export interface SeenRequest {
 	readonly input: unknown;
+	/** The whole JSON request body, or null when it was not JSON. */
+	readonly body: Record<string, unknown> | null;
 	status: number | null;
 }
 
@@ -25,13 +27,13 @@ export async function startRecordingProxy(targetBaseUrl: string): Promise<Record
 		req.on('data', chunk => chunks.push(chunk));
 		req.on('end', () => {
 			const body = Buffer.concat(chunks);
-			let input: unknown = null;
+			let json: Record<string, unknown> | null = null;
 			try {
-				input = (JSON.parse(body.toString('utf8')) as {input?: unknown}).input ?? null;
+				json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
 			} catch {
 				// not JSON: note nothing
 			}
-			const entry: SeenRequest = {input, status: null};
+			const entry: SeenRequest = {input: json?.input ?? null, body: json, status: null};
 			seen.push(entry);
 			const upstream = http.request(
 				{host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers},
