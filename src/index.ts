@@ -1,7 +1,8 @@
 /**
- * pacer as a library: the same engine the CLI runs.
+ * pacer as a library: the same engine the CLI runs. The package is `pacer-cli` on npm
+ * (its command is `pacer`).
  *
- *   import {generate, runBatch, classifyError, startSimulator} from 'pacer';
+ *   import {generate, runBatch, classifyError, startSimulator} from 'pacer-cli';
  */
 import type {ResultRecord} from './core/types.js';
 import {jobSpecFrom, type JobObject} from './core/jobArray.js';
