@@ -559,7 +559,6 @@ export class Engine implements RunControls {
 		permit.settle(actualTokens);
 		const cost = usage ? this.#costOf(job, usage) : null;
 		if (reservation) this.#budget.settle(reservation, usage ? usage.total_tokens : reservation.tokens, cost ?? reservation.usd);
-		this.#limiter.observeSuccess();
 		this.#consecutiveConnectionFailures = 0;
 		this.#onSuccess(job, result, startedAt, cost);
 	}

@@ -7,6 +7,7 @@
  * `addJobs`, and every counter is kept incrementally. No action does O(n) work.
  */
 import {createStore, type StoreApi} from 'zustand/vanilla';
+import type {LimitSource} from '../core/limiter.js';
 import type {AttemptInfo, ConcurrencyMode, ErrorInfo, JobSpec, JobStatus, Usage} from '../core/types.js';
 
 export interface JobView {
@@ -71,7 +72,7 @@ export interface RateFigures {
 	readonly rpmLimit: number | null;
 	readonly tpmLimit: number | null;
 	/** Where the limits came from. */
-	readonly limitSource: 'flags' | 'headers' | 'flags+headers' | null;
+	readonly limitSource: LimitSource;
 	/** Requests that may be in flight now: a ceiling the user fixed, or where auto has it. */
 	readonly concurrency: number;
 	readonly concurrencyMode: ConcurrencyMode;
