@@ -7,7 +7,7 @@
 import type {RunSummary} from '../core/engine.js';
 import {exitCodeFor} from '../headless.js';
 import type {RunStore} from '../store/runStore.js';
-import type {QuitStep} from './useCommands.js';
+import type {QuitStep} from './commands.js';
 
 /** The part of the engine a session drives. */
 export interface SessionEngine {

@@ -1,6 +1,6 @@
 /**
  * The run's state: a zustand vanilla store. The engine writes through the actions,
- * the dashboard reads. No React here (see ./useRunStore.ts for the binding).
+ * the dashboard reads. No React here: components bind to it through useRunView.ts.
  *
  * Built for 100,000 jobs: jobs live in a Map that is updated in place (each changed job
  * is a new object, so a row's selector sees the change), `order` is fixed after
