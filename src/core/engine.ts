@@ -14,7 +14,8 @@ import {CancelledError, classifyError, pacerError} from './errors.js';
 import {newJobRuntime, requestFor, type JobRuntime} from './jobRuntime.js';
 import {JobLife} from './jobLife.js';
 import type {RunSummary} from './ledger.js';
-import {RateLimiter, type Limiter} from './limiter.js';
+import type {Limiter} from './limiter.js';
+import {RateLimiter} from './rateLimiter.js';
 import {afterFailure, ConnectionBreaker, stopCauseOf, type StopCause} from './retryPolicy.js';
 import type {Runner} from './runner.js';
 import {silentSink, type RunSink, type StatusCounts} from './runSink.js';
@@ -272,8 +273,6 @@ export class Engine implements Runner {
 				this.#dispatch.inFlight--;
 				this.#dispatch.adaptive.observeLatency(outcome.endedAt - outcome.startedAt);
 				this.#life.flush(job);
-				// Successes give the 429s around them their weight (a lone one is a blip).
-				this.#limiter.observeSuccess();
 				this.#breaker.answered();
 				return this.#life.answered(job, outcome, outcome.cost);
 			case 'failed':
