@@ -18,7 +18,7 @@ import type {Limiter} from './limiter.js';
 import {RateLimiter} from './rateLimiter.js';
 import {afterFailure, ConnectionBreaker, stopCauseOf, type StopCause} from './retryPolicy.js';
 import type {Runner} from './runner.js';
-import {silentSink, type RunSink, type StatusCounts} from './runSink.js';
+import {silentSink, type RunSink} from './runSink.js';
 import {systemClock} from './clock.js';
 import {isFinal, type Clock, type ConcurrencyMode, type ErrorInfo, type ErrorKind, type JobSpec, type Timer, type Usage} from './types.js';
 
@@ -166,11 +166,6 @@ export class Engine implements Runner {
 		return this.#life.ledger.counts.running;
 	}
 
-	/** Jobs in each status now, from the engine's own books. */
-	get counts(): Readonly<StatusCounts> {
-		return this.#life.ledger.counts;
-	}
-
 	setConcurrency(n: number | 'auto'): void {
 		const value = this.#dispatch.setConcurrency(n);
 		this.#sink.rateChanged({concurrency: value, concurrencyMode: this.#dispatch.mode});
@@ -223,11 +218,6 @@ export class Engine implements Runner {
 			budget: this.#budget.active ? {limits: this.#budget.limits, spentTokens: this.#budget.spentTokens, spentUsd: this.#budget.spentUsd} : null,
 			apiNote: this.#options.client.apiNote ?? null,
 		});
-	}
-
-	/** Why the run stopped by itself or was stopped (its kind says which advice fits), or null. */
-	get stopCause(): StopCause | null {
-		return this.#stopping;
 	}
 
 	#markStarted(): void {
