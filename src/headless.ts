@@ -2,10 +2,10 @@
 import {EXIT} from './exitCodes.js';
 import type {EngineEvent, RunSummary} from './core/engine.js';
 import type {WriterEvent} from './core/resultsWriter.js';
+import {formatInt, formatUsd} from './core/format.js';
+import {pad} from './core/terminalText.js';
 import type {PreparedRun} from './runBatch.js';
 import {explainStop} from './stopAdvice.js';
-
-const pad = (text: string, width: number) => (text.length >= width ? text : text + ' '.repeat(width - text.length));
 
 export function formatElapsed(ms: number): string {
 	return `+${(ms / 1000).toFixed(2).padStart(7)}s`;
@@ -13,15 +13,6 @@ export function formatElapsed(ms: number): string {
 
 export function formatWait(ms: number): string {
 	return ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`;
-}
-
-export function formatInt(n: number): string {
-	return Math.round(n).toLocaleString('en-US');
-}
-
-export function formatUsd(usd: number | null): string {
-	if (usd == null) return 'unknown';
-	return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
 }
 
 /** One line per retry and per finished prompt; null for events that print nothing. */

@@ -1,15 +1,18 @@
 /**
- * pacer as a library: the same engine the CLI runs.
+ * pacer as a library: the same engine the CLI runs. The package is `pacer-cli` on npm
+ * (its command is `pacer`).
  *
- *   import {generate, runBatch, classifyError, startSimulator} from 'pacer';
+ *   import {generate, runBatch, classifyError, startSimulator} from 'pacer-cli';
  */
 import type {ResultRecord} from './core/types.js';
+import {jobSpecFrom, type JobObject} from './core/jobArray.js';
 import {runBatch, type RunOptions} from './runBatch.js';
 
 export {runBatch, prepareRun, STYLES} from './runBatch.js';
 export type {BatchResult, Endpoint, PreparedRun, RunOptions, Style} from './runBatch.js';
 export {classifyError, AttemptTimeoutError, CancelledError, StreamFailedError, stopsRun} from './core/errors.js';
 export {readJobs, parseJobs, InputError} from './core/input.js';
+export type {BatchJob, BatchApiLine, JobObject} from './core/jobArray.js';
 export {Engine} from './core/engine.js';
 export type {EngineEvent, EngineOptions, RunSummary} from './core/engine.js';
 export type {WriterEvent} from './core/resultsWriter.js';
@@ -19,8 +22,9 @@ export {ChatClient} from './core/chatClient.js';
 export {ApiRouter, apiClient} from './core/autoApiClient.js';
 export type {ApiChoice} from './core/autoApiClient.js';
 export type {ModelClient, ModelRequest, AttemptOptions, AttemptResult} from './core/client.js';
-export {RateLimiter} from './core/limiter.js';
-export type {Limiter, Permit} from './core/limiter.js';
+export {RateLimiter} from './core/rateLimiter.js';
+export type {LimiterOptions} from './core/rateLimiter.js';
+export type {Limiter, LimiterSnapshot, LimitSource, Permit} from './core/limiter.js';
 export {systemClock, ManualClock} from './core/clock.js';
 export {startSimulator} from './sim/index.js';
 export type {Simulator, SimulatorOptions, SimProfileName} from './sim/index.js';
@@ -29,18 +33,20 @@ export type {RunStore, RunState, JobView} from './store/runStore.js';
 export type {ApiName, ConcurrencyMode, ErrorInfo, ErrorKind, JobSpec, ResultRecord, Usage, Clock} from './core/types.js';
 
 export interface GenerateOptions extends Omit<RunOptions, 'out' | 'resume' | 'concurrency' | 'maxConcurrency'> {
-	/** Id of the record. @default 'prompt' */
+	/** Id of the record, when the job object has none. @default 'prompt' */
 	readonly id?: string;
 }
 
 /**
  * One resilient call: paced, retried by pacer's policy, timed out, classified. Resolves
  * to the record a batch would write; never throws for API errors (see `status`, `error`).
+ * `prompt` is a string or a job object as `runBatch` takes; a bad one throws InputError
+ * (`generate: ...`) before any request.
  */
-export async function generate(prompt: string, options: GenerateOptions = {}): Promise<ResultRecord> {
+export async function generate(prompt: string | JobObject, options: GenerateOptions = {}): Promise<ResultRecord> {
 	let record: ResultRecord | null = null;
-	const id = options.id ?? 'prompt';
-	await runBatch([{id, line: 1, input: prompt, text: prompt}], {
+	const job = jobSpecFrom(prompt, options.id ?? 'prompt', 'generate');
+	await runBatch([job], {
 		...options,
 		// One prompt: one request in flight at a time, its retries included.
 		concurrency: 1,

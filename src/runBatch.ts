@@ -14,6 +14,7 @@ import {countInputTokens, fitInputToTokens} from './core/tokens.js';
 import {costUsd, priceFor, type Price} from './core/prices.js';
 import {registerSecret} from './core/secrets.js';
 import type {ErrorInfo, JobSpec} from './core/types.js';
+import {jobSpecsFrom, type BatchJob} from './core/jobArray.js';
 import {startSimulator, type SimProfileName, type Simulator, type SimulatorOptions} from './sim/index.js';
 import {createRunStore, type RunStore} from './store/runStore.js';
 import {storeSink} from './store/storeSink.js';
@@ -137,8 +138,12 @@ function priceOf(model: string, options: RunOptions): Price | null {
 	}
 }
 
-/** Set up everything for a run; nothing is sent until `engine.run()`. */
-export async function prepareRun(jobs: readonly JobSpec[], options: RunOptions = {}): Promise<PreparedRun> {
+/**
+ * Set up everything for a run; nothing is sent until `runner.run()`. Throws InputError
+ * (`jobs[i]: ...`) for a job that cannot be sent, before anything else.
+ */
+export async function prepareRun(input: readonly BatchJob[], options: RunOptions = {}): Promise<PreparedRun> {
+	const jobs = jobSpecsFrom(input);
 	const model = options.model ?? DEFAULTS.model;
 	const style = options.style ? STYLES[options.style] : null;
 	const instructions = [style?.instruction, options.instructions].filter(Boolean).join('\n') || undefined;
@@ -302,8 +307,13 @@ export interface BatchResult {
 	readonly fallbackPath: string | null;
 }
 
-/** Run a batch headless: the library's entry point. */
-export async function runBatch(jobs: readonly JobSpec[], options: RunOptions = {}): Promise<BatchResult> {
+/**
+ * Run a batch headless: the library's entry point. `jobs` takes what a prompts file
+ * takes: prompt strings, job objects `{id?, prompt | input, context?, model?,
+ * instructions?, max_output_tokens?, metadata?}` or Batch API lines. Throws InputError
+ * before any request when one cannot be sent.
+ */
+export async function runBatch(jobs: readonly BatchJob[], options: RunOptions = {}): Promise<BatchResult> {
 	const run = await prepareRun(jobs, options);
 	try {
 		await run.runner.run();

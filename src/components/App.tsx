@@ -13,7 +13,7 @@ import {screenLayout} from './layout.js';
 import {Meters} from './Meters.js';
 import {Progress} from './Progress.js';
 import {Summary} from './Summary.js';
-import {runCommand, type QuitStep} from './useCommands.js';
+import {runCommand, type QuitStep} from './commands.js';
 import {useJobList} from './useJobList.js';
 import {useKeymap} from './useKeymap.js';
 import {useNotice} from './useNotice.js';

@@ -1,5 +1,6 @@
 import {Box, Text} from 'ink';
-import type {BudgetFigures, RateFigures, Totals} from '../store/runStore.js';
+import type {LimitSource} from '../core/limiter.js';
+import type {BudgetFigures, Totals} from '../store/runStore.js';
 import {formatCompact, formatInt, formatUsd} from './format.js';
 import {useTheme} from './theme.js';
 import {useRunView, type RunView} from './useRunView.js';
@@ -26,7 +27,7 @@ export function budgetText(budget: BudgetFigures): string | null {
 	return parts.length ? `budget ${parts.join(' · ')}` : null;
 }
 
-const SOURCE: Record<NonNullable<RateFigures['limitSource']>, string> = {
+const SOURCE: Record<NonNullable<LimitSource>, string> = {
 	flags: '',
 	headers: ' (learned)',
 	'flags+headers': ' (caps + learned)',

@@ -2,7 +2,7 @@
 import {codePointWidth, displayWidth, fitWidth, toSingleLine} from '../core/terminalText.js';
 import type {JobStatus} from '../core/types.js';
 
-export {formatInt, formatUsd} from '../headless.js';
+export {formatInt, formatSeconds, formatUsd} from '../core/format.js';
 
 /** 950 -> "950", 1_800 -> "1.8k", 12_345 -> "12.3k", 500_000 -> "500k", 4_560_000 -> "4.56M". */
 export function formatCompact(n: number): string {
@@ -12,15 +12,6 @@ export function formatCompact(n: number): string {
 	const digits = Math.abs(value) < 10 ? 2 : Math.abs(value) < 100 ? 1 : 0;
 	// 1.80k -> 1.8k, 500.0k -> 500k
 	return `${value.toFixed(digits).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '')}${unit}`;
-}
-
-/** A short duration: "0.4s", "12.3s", "2m05s", "1h02m". */
-export function formatSeconds(ms: number): string {
-	const s = Math.max(0, ms) / 1000;
-	if (s < 60) return `${s.toFixed(1)}s`;
-	const m = Math.floor(s / 60);
-	if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
-	return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /** Elapsed run time as a clock: "00:07", "12:34", "1:02:03". */

@@ -8,7 +8,7 @@ import type {Runner} from '../core/runner.js';
 import {EXIT} from '../exitCodes.js';
 import {exitCodeFor} from '../headless.js';
 import type {RunStore} from '../store/runStore.js';
-import type {QuitStep} from './useCommands.js';
+import type {QuitStep} from './commands.js';
 
 /** The part of the engine a session drives. */
 /** What a dashboard session needs of a run: a runner's start, stop and summary. */

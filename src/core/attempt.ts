@@ -7,6 +7,7 @@
 import type {Budget, Reservation} from './budget.js';
 import type {AttemptResult, ModelClient} from './client.js';
 import {classifyError, pacerError} from './errors.js';
+import {formatUsd} from './format.js';
 import type {JobRuntime} from './jobRuntime.js';
 import type {Limiter, Permit} from './limiter.js';
 import type {Clock, ErrorInfo, Usage} from './types.js';
@@ -72,7 +73,7 @@ export async function runAttempt(job: JobRuntime, deps: AttemptDeps, gate: Gate,
 			const verdict = gate(false);
 			if (verdict !== 'go') return {type: verdict};
 			if (!reservation) {
-				const usd = worst.shownUsd != null ? `, $${worst.shownUsd.toFixed(4)}` : '';
+				const usd = worst.shownUsd != null ? `, ${formatUsd(worst.shownUsd)}` : '';
 				return {type: 'not-sent', status: 'skipped', error: pacerError('budget', `not sent: its worst case (${worst.tokens} tokens${usd}) would pass the budget`)};
 			}
 		}

@@ -1,6 +1,7 @@
 /**
  * `pacer count`: tokens and cost of a prompts file, without sending anything.
  */
+import {formatInt, formatUsd} from './format.js';
 import {costUsd, priceFor, type Price, type PriceOverrides} from './prices.js';
 import {displayWidth, fitWidth, pad, toSingleLine} from './terminalText.js';
 import {countInputTokens} from './tokens.js';
@@ -245,25 +246,10 @@ function unknownCost(report: CountReport): string {
 	return `unknown: no price for ${unknown.join(', ')}`;
 }
 
-function formatInt(n: number): string {
-	return Math.round(n).toLocaleString('en-US');
-}
-
 function formatNumber(n: number): string {
 	return n.toLocaleString('en-US', {maximumFractionDigits: 1});
 }
 
 function formatRate(usdPerMillion: number): string {
 	return `$${usdPerMillion.toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 4})}`;
-}
-
-/** Cents for sums of a cent or more; small sums keep two significant digits instead of showing $0.00. */
-export function formatUsd(usd: number): string {
-	if (usd === 0) {
-		return '$0.00';
-	}
-	if (usd < 0.01) {
-		return `$${usd.toLocaleString('en-US', {maximumSignificantDigits: 2})}`;
-	}
-	return `$${usd.toLocaleString('en-US', {minimumFractionDigits: 2, maximumFractionDigits: 2})}`;
 }

@@ -14,10 +14,11 @@ import {CancelledError, classifyError, pacerError} from './errors.js';
 import {newJobRuntime, requestFor, type JobRuntime} from './jobRuntime.js';
 import {JobLife} from './jobLife.js';
 import type {RunSummary} from './ledger.js';
-import {RateLimiter, type Limiter} from './limiter.js';
+import type {Limiter} from './limiter.js';
+import {RateLimiter} from './rateLimiter.js';
 import {afterFailure, ConnectionBreaker, stopCauseOf, type StopCause} from './retryPolicy.js';
 import type {Runner} from './runner.js';
-import {silentSink, type RunSink, type StatusCounts} from './runSink.js';
+import {silentSink, type RunSink} from './runSink.js';
 import {systemClock} from './clock.js';
 import {isFinal, type Clock, type ConcurrencyMode, type ErrorInfo, type ErrorKind, type JobSpec, type Timer, type Usage} from './types.js';
 
@@ -165,11 +166,6 @@ export class Engine implements Runner {
 		return this.#life.ledger.counts.running;
 	}
 
-	/** Jobs in each status now, from the engine's own books. */
-	get counts(): Readonly<StatusCounts> {
-		return this.#life.ledger.counts;
-	}
-
 	setConcurrency(n: number | 'auto'): void {
 		const value = this.#dispatch.setConcurrency(n);
 		this.#sink.rateChanged({concurrency: value, concurrencyMode: this.#dispatch.mode});
@@ -224,11 +220,6 @@ export class Engine implements Runner {
 		});
 	}
 
-	/** Why the run stopped by itself or was stopped (its kind says which advice fits), or null. */
-	get stopCause(): StopCause | null {
-		return this.#stopping;
-	}
-
 	#markStarted(): void {
 		this.#started = true;
 		this.#startedAt = this.#clock.now();
@@ -272,8 +263,6 @@ export class Engine implements Runner {
 				this.#dispatch.inFlight--;
 				this.#dispatch.adaptive.observeLatency(outcome.endedAt - outcome.startedAt);
 				this.#life.flush(job);
-				// Successes give the 429s around them their weight (a lone one is a blip).
-				this.#limiter.observeSuccess();
 				this.#breaker.answered();
 				return this.#life.answered(job, outcome, outcome.cost);
 			case 'failed':

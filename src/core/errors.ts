@@ -4,6 +4,7 @@
  * from other layers (our own timeouts, a stream's `response.failed`) classify alike.
  */
 import type {ErrorInfo, ErrorKind} from './types.js';
+import {formatDuration} from './format.js';
 import {parseDuration, parseRateLimitHeaders, retryAfterFromHeaders} from './headers.js';
 import {redactSecrets} from './secrets.js';
 
@@ -16,8 +17,8 @@ export class AttemptTimeoutError extends Error {
 	) {
 		super(
 			reason === 'idle'
-				? `the stream sent nothing for ${formatSeconds(afterMs)} (idle timeout)`
-				: `no complete response within ${formatSeconds(afterMs)} (attempt timeout)`,
+				? `the stream sent nothing for ${formatDuration(afterMs)} (idle timeout)`
+				: `no complete response within ${formatDuration(afterMs)} (attempt timeout)`,
 		);
 	}
 }
@@ -126,10 +127,6 @@ export function kindFromApi(status: number | null, code: string | null, type: st
 	if (status === 413) return 'too_large';
 	if (status >= 500) return 'server';
 	return 'bad_request';
-}
-
-function formatSeconds(ms: number): string {
-	return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${ms}ms`;
 }
 
 /** "Please try again in 644ms." -> 644 */

@@ -4,7 +4,8 @@
  * from one. Records and the summary come from the engine's own ledger, so a run with no
  * sink writes the same results file.
  */
-import type {AttemptInfo, ConcurrencyMode, ErrorInfo, ErrorKind, JobStatus, LimitSource, Usage} from './types.js';
+import type {LimitSource} from './limiter.js';
+import type {AttemptInfo, ConcurrencyMode, ErrorInfo, ErrorKind, JobStatus, Usage} from './types.js';
 
 /** A job as a run shows it. */
 export interface JobSnapshot {
@@ -95,7 +96,7 @@ export interface RateFigures {
 	readonly rpmLimit: number | null;
 	readonly tpmLimit: number | null;
 	/** Where the limits came from. */
-	readonly limitSource: LimitSource | null;
+	readonly limitSource: LimitSource;
 	/** Requests that may be in flight now: a ceiling the user fixed, or where auto has it. */
 	readonly concurrency: number;
 	readonly concurrencyMode: ConcurrencyMode;

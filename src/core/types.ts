@@ -16,9 +16,6 @@ export function isFinal(status: JobStatus): status is FinalStatus {
 	return status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'skipped';
 }
 
-/** Where the rate limits being paced to came from: `--rpm`/`--tpm`, the server's headers, or both. */
-export type LimitSource = 'flags' | 'headers' | 'flags+headers';
-
 /** Who sets the concurrency: `auto` adapts it, `fixed` is a ceiling the user set. */
 export type ConcurrencyMode = 'auto' | 'fixed';
 

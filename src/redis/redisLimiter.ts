@@ -44,7 +44,7 @@ export function defaultLimitScope(baseURL: string | undefined, apiKey: string): 
 	return `${host}/${keyHash}`;
 }
 
-const EMPTY: LimiterSnapshot = {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, heldUntil: null, pacedRpm: null};
+const EMPTY: LimiterSnapshot = {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, pacedRpm: null};
 const SOURCES = [null, 'flags', 'headers', 'flags+headers'] as const;
 
 export class RedisLimiter implements Limiter {
@@ -101,7 +101,11 @@ export class RedisLimiter implements Limiter {
 			settle: actual => {
 				if (settled) return;
 				settled = true;
-				if (actual > 0) this.#tokensPerRequest = this.#tokensPerRequest * 0.95 + actual * 0.05;
+				// Above 0 it was answered: a success the 429s around it are read against.
+				if (actual > 0) {
+					this.#tokensPerRequest = this.#tokensPerRequest * 0.95 + actual * 0.05;
+					this.#evidence.observeSuccess(this.#clock.now());
+				}
 				if (actual !== tokens) this.#eval(SETTLE, [actual - tokens]).catch(() => {});
 			},
 		};
@@ -147,10 +151,6 @@ export class RedisLimiter implements Limiter {
 		}
 	}
 
-	observeSuccess(): void {
-		this.#evidence.observeSuccess(this.#clock.now());
-	}
-
 	snapshot(): LimiterSnapshot {
 		return this.#snapshot;
 	}
@@ -163,7 +163,7 @@ export class RedisLimiter implements Limiter {
 	async #readSnapshot(): Promise<void> {
 		if (this.#redis.status !== 'ready') return;
 		try {
-			const [rpm, tpm, source, held, requests, tokens] = ((await this.#eval(SNAPSHOT, [])) as string[]).map(Number) as number[];
+			const [rpm, tpm, source, , requests, tokens] = ((await this.#eval(SNAPSHOT, [])) as string[]).map(Number) as number[];
 			const perRequest = this.#tokensPerRequest || null;
 			const byTokens = tpm && perRequest ? tpm / perRequest : undefined;
 			const paced = [rpm || undefined, byTokens].filter((v): v is number => v != null);
@@ -173,7 +173,6 @@ export class RedisLimiter implements Limiter {
 				rpmLimit: rpm ? Math.round(rpm) : null,
 				tpmLimit: tpm ? Math.round(tpm) : null,
 				limitSource: SOURCES[source!] ?? null,
-				heldUntil: held ? held : null,
 				pacedRpm: paced.length > 0 ? Math.min(...paced) : null,
 			};
 		} catch {

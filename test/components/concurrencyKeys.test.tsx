@@ -52,3 +52,24 @@ test('from a fixed --concurrency, - lowers the ceiling and never below 1', async
 	expect(run.runner.concurrency).toBe(1);
 	expect(run.runner.concurrencyMode).toBe('fixed');
 });
+
+test('a runner that cannot change its concurrency says so, and the key changes nothing', async () => {
+	const run = await simRun(prompts(40), {latencyScale: 20, concurrency: 3});
+	const asked: Array<number | 'auto'> = [];
+	// The controls of a runner like the Batch API's: jobs and pause, no concurrency.
+	const controls = Object.assign(Object.create(run.runner) as typeof run.runner, {
+		supports: {jobs: true, pause: true, concurrency: false},
+		setConcurrency: (n: number | 'auto') => void asked.push(n),
+	});
+	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: false});
+	terminal = renderTerminal(
+		<App view={run.store} controls={controls} clock={systemClock} outPath={null} onQuit={() => session.quit()} onInterrupt={() => session.interrupt('ctrl+c')} />,
+		{columns: 80, rows: 24},
+	);
+	await terminal.waitFor(meters('3 fixed'));
+	await terminal.press('+');
+	await terminal.waitFor('changing the concurrency is not something this run can do');
+	expect(asked).toEqual([]);
+	expect(run.runner.concurrency).toBe(3);
+	expect(terminal.frame()).toMatch(meters('3 fixed'));
+});

@@ -57,9 +57,8 @@ class GateLimiter implements Limiter {
 
 	observeHeaders(): void {}
 	observeRateLimit(): void {}
-	observeSuccess(): void {}
 	snapshot(): LimiterSnapshot {
-		return {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, heldUntil: null, pacedRpm: null};
+		return {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, pacedRpm: null};
 	}
 }
 

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {countReport, formatCountReport, formatUsd} from '../../src/core/count.js';
+import {countReport, formatCountReport} from '../../src/core/count.js';
+import {formatUsd} from '../../src/core/format.js';
 import {parseJobs} from '../../src/core/input.js';
 import {displayWidth} from '../../src/core/terminalText.js';
 import {countInputTokens} from '../../src/core/tokens.js';
@@ -94,10 +95,13 @@ describe('countReport', () => {
 
 describe('formatCountReport', () => {
 	it('prints the totals, cost, price source, longest prompts and those over the limit', () => {
-		const text = formatCountReport(countReport(jobs, {model: 'gpt-5.4-mini', maxOutputTokens: 256, maxInputTokens: 100}));
+		const counted = countReport(jobs, {model: 'gpt-5.4-mini', maxOutputTokens: 256, maxInputTokens: 100});
+		const text = formatCountReport(counted);
 		expect(text).toMatch(/^6 prompts, default model gpt-5\.4-mini, output cap 256$/m);
 		expect(text).toMatch(/^Input tokens {2}[\d,]+ total, [\d.,]+ mean, [\d,]+ max$/m);
-		expect(text).toMatch(/^Cost \(USD\) {4}\$[\d.]+ \.\. \$[\d.]+ \(input only \.\. every reply at its cap\)$/m);
+		// Dollars as `pacer run` prints them: four decimals under $1.
+		expect(text).toMatch(/^Cost \(USD\) {4}\$0\.\d{4} \.\. \$0\.\d{4} \(input only \.\. every reply at its cap\)$/m);
+		expect(text).toContain(`Cost (USD)    ${formatUsd(counted.costUsd!.min)} .. ${formatUsd(counted.costUsd!.max)} `);
 		expect(text).toMatch(/^Price {9}gpt-5\.4-mini: \$0\.75 in, \$0\.075 cached, \$4\.50 out \/1M$/m);
 		expect(text).toMatch(/third-party price reports/);
 		expect(text).toMatch(/^Longest prompts$/m);
@@ -133,17 +137,5 @@ describe('formatCountReport', () => {
 		const text = formatCountReport(countReport(parsed, {model: 'gpt-4o-mini', maxOutputTokens: 64}));
 		expect(text.split('\n')[0]).toBe('2 prompts, default model gpt-4o-mini, output cap 64');
 		expect(text).not.toMatch(/max-input-tokens/);
-	});
-});
-
-describe('formatUsd', () => {
-	it.each([
-		[0, '$0.00'],
-		[0.0000123, '$0.000012'],
-		[0.0049, '$0.0049'],
-		[0.0926, '$0.09'],
-		[1234.567, '$1,234.57'],
-	])('%d -> %s', (usd, text) => {
-		expect(formatUsd(usd)).toBe(text);
 	});
 });

@@ -128,6 +128,15 @@ describe('jsonl', () => {
 		expect(job).toEqual({id: 'line-1', line: 1, input: 'p', text: 'p'});
 	});
 
+	it('appends a context after the prompt, a blank line between, and leaves a blank one out', () => {
+		const jobs = parseJobs(jsonl({prompt: 'Answer from the passage.', context: 'The sky is green.'}, {input: 'q', context: '  '}, {prompt: 'p', context: null}), 'x.jsonl', 'jsonl');
+		expect(jobs.map((job) => [job.input, job.text])).toEqual([
+			['Answer from the passage.\n\nThe sky is green.', 'Answer from the passage.\n\nThe sky is green.'],
+			['q', 'q'],
+			['p', 'p'],
+		]);
+	});
+
 	it('ignores fields it does not know, such as dataset labels', () => {
 		const [job] = parseJobs(jsonl({prompt: 'p', expected: 'q', label: 3}), 'x.jsonl', 'jsonl');
 		expect(job).toEqual({id: 'line-1', line: 1, input: 'p', text: 'p'});
@@ -148,6 +157,8 @@ describe('jsonl', () => {
 		['{"id": true, "prompt": "a"}', /^x\.jsonl:1: "id" must be a string \(or an integer\), got true$/],
 		['{"id": 1.5, "prompt": "a"}', /^x\.jsonl:1: "id" must be a string \(or an integer\), got 1.5$/],
 		['{"id": "", "prompt": "a"}', /^x\.jsonl:1: "id" is empty$/],
+		['{"prompt": "a", "context": 3}', /^x\.jsonl:1: "context" must be a string, got a number$/],
+		['{"input": [{"role": "user", "content": "a"}], "context": "c"}', /^x\.jsonl:1: "context" goes with "prompt" \(or a string "input"\); with input items, put the context in an item$/],
 		['{"prompt": "a", "model": 4}', /^x\.jsonl:1: "model" must be a non-empty string, got a number$/],
 		['{"prompt": "a", "instructions": ["x"]}', /^x\.jsonl:1: "instructions" must be a string, got an array$/],
 		['{"prompt": "a", "max_output_tokens": 8}', /^x\.jsonl:1: "max_output_tokens" must be an integer >= 16, got 8$/],

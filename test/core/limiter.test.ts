@@ -14,21 +14,28 @@ async function dispatchTimes(limiter: RateLimiter, clock: ManualClock, n: number
 }
 
 /**
- * Answers, 50 ms apart, each for a request just sent: 'o' a success, 'x' a bare 429 with a
- * 100 ms retry-after (what the engine tells the limiter after each attempt).
+ * Answers, 50 ms apart, each for a request just sent: 'o' a success (its permit settled with
+ * the tokens it used), 'x' a bare 429 with a 100 ms retry-after unless told (what the engine
+ * tells the limiter after each attempt).
  */
-async function answer(limiter: RateLimiter, clock: ManualClock, pattern: string): Promise<void> {
+async function answer(limiter: RateLimiter, clock: ManualClock, pattern: string, retryAfterMs = 100): Promise<void> {
 	for (const outcome of pattern) {
 		const permit = await acquireNow(limiter, clock);
 		await clock.advance(50);
 		if (outcome === 'o') {
 			permit.settle(1);
-			limiter.observeSuccess();
 		} else {
 			permit.settle(0);
-			limiter.observeRateLimit(100);
+			limiter.observeRateLimit(retryAfterMs);
 		}
 	}
+}
+
+/** ms of manual time until the next permit, advancing the clock only while the limiter holds it back. */
+async function waitForNext(limiter: RateLimiter, clock: ManualClock): Promise<number> {
+	const start = clock.now();
+	await acquireNow(limiter, clock);
+	return clock.now() - start;
 }
 
 /** A permit, advancing the clock (10 ms at a time) only as long as the limiter makes it wait. */
@@ -92,7 +99,6 @@ async function runAgainst(
 				if (headers) limiter.observeHeaders({limitRequests: server.rpm, remainingRequests: answer.remaining, resetRequestsMs: answer.resetMs});
 				await clock.sleep(latencyMs);
 				permit.settle(1);
-				limiter.observeSuccess();
 			} else {
 				rejected++;
 				permit.settle(0);
@@ -193,20 +199,25 @@ describe('RateLimiter', () => {
 		expect(times[0]).toBeGreaterThanOrEqual(2000);
 	});
 
-	test('a 429 whose headers show budget left slows gently and holds nothing', () => {
+	test('a 429 whose headers show budget left slows gently and holds nothing', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({clock});
-		limiter.observeRateLimit(500, {limitRequests: 600, remainingRequests: 580, resetRequestsMs: 2000});
-		expect(limiter.snapshot()).toMatchObject({rpmLimit: 570, heldUntil: null});
+		limiter.observeRateLimit(60_000, {limitRequests: 600, remainingRequests: 580, resetRequestsMs: 2000});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 570});
+		// Paced by what the server says is used (20 of 600, ~2 s to drain), not held for its minute.
+		expect(await waitForNext(limiter, clock)).toBeLessThan(10_000);
 	});
 
 	test('the rate comes back with time after a slow-down, not with a burst of successes', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({rpm: 600, clock});
+		const inFlight: Permit[] = [];
+		for (let i = 0; i < 10; i++) inFlight.push(await acquireNow(limiter, clock));
 		limiter.observeRateLimit(null, {limitRequests: 600, remainingRequests: 0});
 		const slowed = limiter.snapshot().rpmLimit!;
 		expect(slowed).toBe(450);
-		for (let i = 0; i < 200; i++) limiter.observeSuccess();
+		// The requests in flight are answered at once: ten successes change nothing.
+		for (const permit of inFlight) permit.settle(1);
 		expect(limiter.snapshot().rpmLimit).toBe(slowed);
 		await clock.advance(2000 + 7500);
 		expect(limiter.snapshot().rpmLimit).toBe(525);
@@ -226,11 +237,9 @@ describe('RateLimiter', () => {
 		const limiter = new RateLimiter({clock});
 		await answer(limiter, clock, 'o'.repeat(60));
 		limiter.observeRateLimit(1500);
-		expect(limiter.snapshot()).toMatchObject({rpmLimit: null, pacedRpm: null, heldUntil: null});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: null, pacedRpm: null});
 		// The next request goes at once, not after the blip's 1.5 s.
-		const start = clock.now();
-		await acquireNow(limiter, clock);
-		expect(clock.now()).toBe(start);
+		expect(await waitForNext(limiter, clock)).toBe(0);
 	});
 
 	test('with --rpm, a lone bare 429 keeps the pace too', async () => {
@@ -238,15 +247,18 @@ describe('RateLimiter', () => {
 		const limiter = new RateLimiter({rpm: 600, clock});
 		await answer(limiter, clock, 'o'.repeat(60));
 		limiter.observeRateLimit(1500);
-		expect(limiter.snapshot()).toMatchObject({rpmLimit: 600, heldUntil: null});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 600});
+		// Paced at 100 ms a request, not held for the blip's 1.5 s.
+		expect(await waitForNext(limiter, clock)).toBeLessThanOrEqual(100);
 	});
 
 	test('bare 429s scattered at 3 % through a long run never teach a limit', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({clock});
 		// One in 33 answers, for 3,300 answers: a hundred blips.
-		await answer(limiter, clock, ('o'.repeat(32) + 'x').repeat(100));
-		expect(limiter.snapshot()).toMatchObject({rpmLimit: null, pacedRpm: null, heldUntil: null});
+		await answer(limiter, clock, ('o'.repeat(32) + 'x').repeat(100), 1500);
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: null, pacedRpm: null});
+		expect(await waitForNext(limiter, clock)).toBe(0);
 	});
 
 	test('repeated 429s show a limit: every dispatch waits out the delay, and the rate is set under what got through', async () => {
@@ -260,7 +272,6 @@ describe('RateLimiter', () => {
 		expect(limiter.snapshot().rpmLimit).toBeNull();
 		limiter.observeRateLimit(800);
 		const snap = limiter.snapshot();
-		expect(snap.heldUntil).toBe(clock.now() + 800);
 		// 1200 a minute sent, 3 of the latest 20 answers refused: 85 % of it got through; 90 % of that.
 		expect(snap.rpmLimit).toBeGreaterThanOrEqual(900);
 		expect(snap.rpmLimit).toBeLessThanOrEqual(940);
@@ -276,10 +287,12 @@ describe('RateLimiter', () => {
 		await answer(limiter, clock, 'o'.repeat(60) + 'xxx');
 		const learned = limiter.snapshot().rpmLimit!;
 		await clock.advance(1000);
-		await answer(limiter, clock, 'oox');
+		await answer(limiter, clock, 'oo');
+		await answer(limiter, clock, 'x', 5000);
 		const cutAgain = limiter.snapshot().rpmLimit!;
 		expect(cutAgain).toBeLessThanOrEqual(Math.round(learned * 0.9));
-		expect(limiter.snapshot().heldUntil).toBeNull();
+		// Slowed, not held: the next request waits its turn at the new pace, not the 5 s.
+		expect(await waitForNext(limiter, clock)).toBeLessThan(1000);
 		await answer(limiter, clock, 'o'.repeat(40) + 'x');
 		const trimmed = limiter.snapshot().rpmLimit!;
 		expect(trimmed).toBeLessThan(cutAgain);
@@ -300,13 +313,15 @@ describe('RateLimiter', () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({clock});
 		await answer(limiter, clock, 'o'.repeat(60));
-		for (let i = 0; i < 5; i++) limiter.observeRateLimit(900, {limitRequests: 600, remainingRequests: 300, resetRequestsMs: 30_000});
-		expect(limiter.snapshot()).toMatchObject({rpmLimit: 570, limitSource: 'headers', heldUntil: null});
+		for (let i = 0; i < 5; i++) limiter.observeRateLimit(90_000, {limitRequests: 600, remainingRequests: 300, resetRequestsMs: 30_000});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 570, limitSource: 'headers'});
+		// Paced by what the server says is used (300 of 600, ~30 s to drain), not held for its 90 s.
+		expect(await waitForNext(limiter, clock)).toBeLessThan(60_000);
 		// And one that shows none left holds every dispatch, alone among successes.
 		const other = new RateLimiter({clock});
 		await answer(other, clock, 'o'.repeat(60));
-		other.observeRateLimit(900, {limitRequests: 600, remainingRequests: 0});
-		expect(other.snapshot().heldUntil).toBe(clock.now() + 900);
+		other.observeRateLimit(90_000, {limitRequests: 600, remainingRequests: 0});
+		expect(await waitForNext(other, clock)).toBeGreaterThanOrEqual(90_000);
 	});
 
 	test('with no headers, 429s and retry-after alone converge near the limit without spiralling down', async () => {
@@ -341,7 +356,6 @@ describe('RateLimiter', () => {
 					}
 					await clock.sleep(300);
 					permit.settle(1);
-					limiter.observeSuccess();
 					done++;
 				}
 			};
@@ -353,7 +367,7 @@ describe('RateLimiter', () => {
 		};
 		const calm = await run(null);
 		const blips = await run(33);
-		expect(blips.snapshot).toMatchObject({rpmLimit: null, pacedRpm: null, heldUntil: null});
+		expect(blips.snapshot).toMatchObject({rpmLimit: null, pacedRpm: null});
 		// Only the refused requests' own waits are lost: 16 slots, 1 in 33 of them waiting 1 s not 0.3 s.
 		expect(blips.done / calm.done).toBeGreaterThan(0.9);
 	});
