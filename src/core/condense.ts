@@ -148,6 +148,20 @@ export interface CondenseRoom {
 	readonly model: string;
 }
 
+/**
+ * What the final request (`finalEstimate` of an input) and one condensing call
+ * (`callEstimate` of a chunk) leave for text under `maxInputTokens`.
+ */
+export function roomFor(
+	split: CondenseSplit,
+	maxInputTokens: number,
+	finalEstimate: (input: string | readonly unknown[]) => number,
+	callEstimate: (chunk: string) => number,
+	model: string,
+): CondenseRoom {
+	return {target: maxInputTokens - finalEstimate(split.rebuild('')), chunk: maxInputTokens - callEstimate(''), model};
+}
+
 /** The output cap of each chunk of one round: a fair share of the target, at most half its chunk. */
 export function capsFor(chunkTokens: readonly number[], target: number): number[] {
 	const k = chunkTokens.length;

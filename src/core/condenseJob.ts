@@ -8,7 +8,7 @@
 import {createHash} from 'node:crypto';
 import {reserveWorst, runAttempt, worstCaseOf, type AttemptCall, type AttemptDeps, type AttemptOutcome, type Gate} from './attempt.js';
 import type {ModelRequest} from './client.js';
-import {CONDENSE_INSTRUCTIONS, MAX_ROUNDS, PIECE_SEPARATOR, planCondensing, roundOf, splitForCondensing, type CondenseRoom, type CondenseSplit, type PlannedCall} from './condense.js';
+import {CONDENSE_INSTRUCTIONS, MAX_ROUNDS, PIECE_SEPARATOR, planCondensing, roomFor, roundOf, splitForCondensing, type CondenseRoom, type CondenseSplit, type PlannedCall} from './condense.js';
 import {inputText} from './inputItems.js';
 import type {Budget} from './budget.js';
 import type {JobLife, JobLifeOptions} from './jobLife.js';
@@ -87,9 +87,8 @@ function estimateOf(job: JobRuntime, deps: CondenseDeps, input: string | readonl
 }
 
 function roomOf(job: JobRuntime, deps: CondenseDeps, state: CondenseState): CondenseRoom {
-	const max = deps.options.maxInputTokens;
-	const empty = callFor(job, deps, state, '', 16);
-	return {target: max - estimateOf(job, deps, state.split.rebuild('')), chunk: max - empty.estimateIn, model: summaryModel(job, deps)};
+	const final = (input: string | readonly unknown[]) => estimateOf(job, deps, input);
+	return roomFor(state.split, deps.options.maxInputTokens, final, chunk => callFor(job, deps, state, chunk, 16).estimateIn, summaryModel(job, deps));
 }
 
 /** Budget for what is left of the chain and the request after it, held before the next call. */
