@@ -10,6 +10,7 @@ import type {ResultRecord} from '../../src/core/types.js';
 import {prepareRun, runBatch, type RunOptions} from '../../src/runBatch.js';
 import {startSimulator, type Simulator} from '../../src/sim/index.js';
 import {startRecordingProxy, type RecordingProxy, type SeenRequest} from '../helpers/recordingProxy.js';
+import {longDocument} from '../helpers/longText.js';
 import {waitUntil} from '../helpers/wait.js';
 
 const MODEL = 'gpt-5.4-mini';
@@ -17,9 +18,6 @@ const N = 1500;
 const condensing = (request: SeenRequest) => Object.values(CONDENSE_INSTRUCTIONS).includes(request.body?.instructions as string);
 const estimateOf = (body: Record<string, unknown> | null) =>
 	countInputTokens({text: typeof body?.input === 'string' ? body.input : '', input: body?.input as string | unknown[], ...(typeof body?.instructions === 'string' ? {instructions: body.instructions} : {})}, MODEL);
-
-export const longDocument = (paragraphs: number, salt = 0) =>
-	Array.from({length: paragraphs}, (_, i) => `Section ${i + 1}. The mill on the river ground ${40 + ((i + salt) % 50)} sacks of grain in week ${i + 1}, and the miller wrote it down. ` + 'The water was high and the wheel turned all day, so the work went well. '.repeat(5)).join('\n\n');
 
 let sim: Simulator;
 let proxy: RecordingProxy;
