@@ -170,6 +170,8 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const dashboard = useTui ? import('./components/runDashboard.js') : null;
 	dashboard?.catch(() => {});
 	const log = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
+	if (flags.onLong === 'summarize' && flags.maxInputTokens == null) throw new UsageError('--on-long summarize needs --max-input-tokens N (the limit inputs are condensed under)');
+	if (flags.summaryModel != null && flags.onLong !== 'summarize') throw new UsageError('--summary-model goes with --on-long summarize');
 
 	let instructions = flags.instructions;
 	if (flags.instructionsFile) {
