@@ -3,7 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
-import {readRecords, ROOT, runCli} from '../helpers/cli.js';
+import type {ResultRecord} from '../../src/core/types.js';
+import {readRecords as readLines, ROOT, runCli} from '../helpers/cli.js';
+
+const readRecords = (file: string) => readLines(file) as unknown as ResultRecord[];
 
 let dir: string;
 beforeAll(() => {
