@@ -80,7 +80,8 @@ interface RunFlags {
 	budgetTokens?: number;
 	budgetUsd?: number;
 	maxInputTokens?: number;
-	onLong: 'fail' | 'truncate';
+	onLong: 'fail' | 'truncate' | 'summarize';
+	summaryModel?: string;
 	priceIn?: number;
 	priceOut?: number;
 	resume?: boolean;
@@ -173,6 +174,8 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const dashboard = useTui ? import('./components/runDashboard.js') : null;
 	dashboard?.catch(() => {});
 	const log = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
+	if (flags.onLong === 'summarize' && flags.maxInputTokens == null) throw new UsageError('--on-long summarize needs --max-input-tokens N (the limit inputs are condensed under)');
+	if (flags.summaryModel != null && flags.onLong !== 'summarize') throw new UsageError('--summary-model goes with --on-long summarize');
 
 	let instructions = flags.instructions;
 	if (flags.instructionsFile) {
@@ -214,6 +217,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		budgetUsd: flags.budgetUsd,
 		maxInputTokens: flags.maxInputTokens,
 		onLong: flags.onLong,
+		summaryModel: flags.summaryModel,
 		priceIn: flags.priceIn,
 		priceOut: flags.priceOut,
 		endpoint,
@@ -469,7 +473,10 @@ async function simCommand(flags: {port: number; profile: string; seed: number; r
 	return 0;
 }
 
-async function countCommand(file: string, flags: {model: string; api: 'responses' | 'chat'; maxOutputTokens: number; maxInputTokens?: number; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number}): Promise<number> {
+async function countCommand(
+	file: string,
+	flags: {model: string; api: 'responses' | 'chat'; maxOutputTokens: number; maxInputTokens?: number; onLong?: 'fail' | 'summarize'; summaryModel?: string; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number},
+): Promise<number> {
 	const jobs = await readPrompts(file);
 	const {countReport, formatCountReport} = await import('./core/count.js');
 	const report = countReport(jobs, {
@@ -477,6 +484,7 @@ async function countCommand(file: string, flags: {model: string; api: 'responses
 		api: flags.api,
 		maxOutputTokens: flags.maxOutputTokens,
 		maxInputTokens: flags.maxInputTokens,
+		...(flags.onLong === 'summarize' && flags.maxInputTokens != null ? {summarize: {model: flags.summaryModel}} : {}),
 		instructions: flags.instructions,
 		priceOverrides: {in: flags.priceIn, out: flags.priceOut},
 	});
@@ -514,8 +522,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--max-retry-wait <s>', 'most time one prompt may wait across its retries', positive, DEFAULTS.maxRetryWaitMs / 1000)
 		.option('--budget-tokens <n>', 'send nothing whose worst case would pass this many tokens', int(1))
 		.option('--budget-usd <x>', 'send nothing whose worst case would pass this many dollars', positive)
-		.option('--max-input-tokens <n>', 'longer prompts fail before sending, or are truncated (--on-long)', int(1))
-		.addOption(new Option('--on-long <what>', 'what to do with prompts over --max-input-tokens').choices(['fail', 'truncate']).default('fail'))
+		.option('--max-input-tokens <n>', 'longer prompts fail before sending, are truncated, or are condensed (--on-long)', int(1))
+		.addOption(new Option('--on-long <what>', 'what to do with prompts over --max-input-tokens: summarize condenses them by the model first').choices(['fail', 'truncate', 'summarize']).default('fail'))
+		.option('--summary-model <name>', "the model that condenses with --on-long summarize (default: the prompt's model)")
 		.option('--price-in <usd>', 'USD per 1M input tokens, overriding the table', nonNegative)
 		.option('--price-out <usd>', 'USD per 1M output tokens, overriding the table', nonNegative)
 		.option('--resume', 'skip prompts whose latest record in --out succeeded')
@@ -581,6 +590,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.addOption(new Option('--api <api>', 'count plain prompts as Responses or Chat Completions requests (a Batch line\'s url picks its own)').choices(['responses', 'chat']).default('responses'))
 		.option('--max-output-tokens <n>', 'the output cap each prompt would get', int(16), DEFAULTS.maxOutputTokens)
 		.option('--max-input-tokens <n>', 'list prompts over this many input tokens', int(1))
+		.addOption(new Option('--on-long <what>', 'with summarize: how many prompts would be condensed, and the extra calls, tokens and cost').choices(['fail', 'summarize']).default('fail'))
+		.option('--summary-model <name>', "the model that would condense (default: the prompt's model)")
 		.option('--instructions <text>', 'instructions each request would carry')
 		.option('--price-in <usd>', 'USD per 1M input tokens, overriding the table', nonNegative)
 		.option('--price-out <usd>', 'USD per 1M output tokens, overriding the table', nonNegative)

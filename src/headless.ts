@@ -28,11 +28,16 @@ export function formatEvent(event: EngineEvent, startedAt: number): string | nul
 			const tokens = r.usage ? ` in ${r.usage.input_tokens} out ${r.usage.output_tokens}` : '';
 			const latency = r.latency_ms != null ? ` ${r.latency_ms}ms` : '';
 			if (r.status === 'succeeded') {
-				return `${at}  ${pad(r.id, 14)} ${r.truncated ? 'truncated' : 'ok       '} attempt ${r.attempts}${latency}${tokens}`;
+				const condensed = r.summary_usage ? ` (condensed: ${r.summary_usage.calls} calls, in ${r.summary_usage.input_tokens} out ${r.summary_usage.output_tokens})` : '';
+			return `${at}  ${pad(r.id, 14)} ${r.truncated ? 'truncated' : 'ok       '} attempt ${r.attempts}${latency}${tokens}${condensed}`;
 			}
 			const e = r.error;
 			const what = e ? `${e.kind}${e.status ? ` ${e.status}` : ''}: ${e.message}` : '';
 			return `${at}  ${pad(r.id, 14)} ${pad(r.status, 9)}attempt ${r.attempts} ${what}`;
+		}
+		case 'condensed': {
+			const tokens = event.usage ? ` in ${event.usage.input_tokens} out ${event.usage.output_tokens}` : '';
+			return `${at}  ${pad(event.id, 14)} condense ${event.call}/${event.of} ${event.latencyMs}ms${tokens}`;
 		}
 		case 'stopping':
 			return `${at}  stopping: ${explainStop(event.reason, event.kind)}`;
@@ -112,6 +117,13 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
 			`out ${formatInt(summary.tokensOut)} (reasoning ${formatInt(summary.reasoningTokens)})  ` +
 			`cost ${formatUsd(summary.costUsd)}${summary.costComplete || summary.costUsd == null ? '' : ' + unknown'}`,
 	);
+	const condensed = summary.summarized;
+	if (condensed && condensed.calls > 0) {
+		lines.push(
+			`condensed: ${condensed.prompts} prompt${condensed.prompts === 1 ? '' : 's'} in ${formatInt(condensed.calls)} call${condensed.calls === 1 ? '' : 's'}, ` +
+				`tokens in ${formatInt(condensed.tokensIn)} out ${formatInt(condensed.tokensOut)}, cost ${formatUsd(condensed.costUsd)} (in the totals above)`,
+		);
+	}
 	if (summary.budget) {
 		const b = summary.budget;
 		const parts: string[] = [];

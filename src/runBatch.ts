@@ -13,7 +13,8 @@ import type {WriterEvent, WriterFs} from './core/resultsWriter.js';
 import {countInputTokens, fitInputToTokens} from './core/tokens.js';
 import {costUsd, priceFor, type Price} from './core/prices.js';
 import {registerSecret} from './core/secrets.js';
-import type {ErrorInfo, JobSpec} from './core/types.js';
+import {condensedFrom} from './core/condenseJob.js';
+import type {ErrorInfo, JobSpec, ResultRecord} from './core/types.js';
 import {jobSpecsFrom, type BatchJob} from './core/jobArray.js';
 import {startSimulator, type SimProfileName, type Simulator, type SimulatorOptions} from './sim/index.js';
 import {createRunStore, type RunStore} from './store/runStore.js';
@@ -83,9 +84,17 @@ export interface RunOptions {
 	readonly maxRetryWaitMs?: number;
 	readonly budgetTokens?: number;
 	readonly budgetUsd?: number;
+	/** Inputs over this many tokens are failed, truncated or condensed (`onLong`). @default no limit */
 	readonly maxInputTokens?: number;
-	/** @default 'fail' */
-	readonly onLong?: 'fail' | 'truncate';
+	/**
+	 * What to do with an input over `maxInputTokens`: fail it before sending, cut it, or
+	 * condense it by the model first (`summarize`: only a jsonl `context`, or the turns
+	 * between a conversation's system items and its last user item, or a plain prompt whole).
+	 * @default 'fail'
+	 */
+	readonly onLong?: 'fail' | 'truncate' | 'summarize';
+	/** The model that condenses with `onLong: 'summarize'`. @default the job's model */
+	readonly summaryModel?: string;
 	/** USD per 1M tokens, overriding pacer's table. */
 	readonly priceIn?: number;
 	readonly priceOut?: number;
@@ -178,6 +187,8 @@ export async function prepareRun(input: readonly BatchJob[], options: RunOptions
 		specs = specs.filter(spec => !results.done.has(spec.id));
 		alreadyDone = before - specs.length;
 	}
+	const summarize = options.maxInputTokens != null && options.onLong === 'summarize' ? {maxInputTokens: options.maxInputTokens, model: options.summaryModel} : null;
+	if (results && summarize && results.condensed.size > 0) specs = specs.map(spec => withCondensed(spec, results.condensed.get(spec.id), summarize, model));
 
 	const endpoint: Endpoint = options.endpoint ?? {kind: 'sim', profile: 'calm', seed: 1};
 	let simulator: Simulator | null = null;
@@ -207,7 +218,7 @@ export async function prepareRun(input: readonly BatchJob[], options: RunOptions
 	};
 	const maxInput = options.maxInputTokens;
 	const precheck =
-		maxInput != null && options.onLong !== 'truncate'
+		maxInput != null && (options.onLong ?? 'fail') === 'fail'
 			? (spec: JobSpec, tokens: number): ErrorInfo | null =>
 					tokens > maxInput
 						? {
@@ -238,6 +249,7 @@ export async function prepareRun(input: readonly BatchJob[], options: RunOptions
 		maxRetryWaitMs: options.maxRetryWaitMs,
 		budget: {tokens: options.budgetTokens, usd: options.budgetUsd},
 		precheck,
+		...(summarize ? {condense: summarize} : {}),
 		countInputTokens: (spec, m) => countInputTokens(api === 'chat' && !spec.api ? {...spec, api} : spec, m),
 		// The live count while a reply streams is an estimate (about 4 characters a token) that
 		// the API's usage replaces when the reply ends: tokenizing every flush was a hot path.
@@ -297,6 +309,13 @@ export async function prepareRun(input: readonly BatchJob[], options: RunOptions
 			return results?.compactError?.message ?? null;
 		},
 	};
+}
+
+/** A condensed input an earlier run made for the same input, limit and model goes out as it is (`--resume`). */
+function withCondensed(spec: JobSpec, record: ResultRecord | undefined, summarize: {maxInputTokens: number; model?: string}, model: string): JobSpec {
+	if (!record?.condensed_input || !record.summary_usage) return spec;
+	if (record.condensed_from !== condensedFrom(spec.input, summarize.maxInputTokens, summarize.model ?? spec.model ?? model)) return spec;
+	return {...spec, condensed: {input: record.condensed_input, usage: record.summary_usage}};
 }
 
 export interface BatchResult {

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import type {Runner} from './core/runner.js';
 import {defaultFallbackDirs, findFallbacks} from './core/fallback.js';
-import {compactResults, dropTornTail, lockResults, readResults, ResultsFileError, scanResults} from './core/results.js';
+import {compactResults, dropTornTail, lockResults, readRecordsAt, readResults, ResultsFileError, scanResults, type RecordPlace} from './core/results.js';
 import {ResultsWriter, type WriterEvent, type WriterFs} from './core/resultsWriter.js';
 import type {ResultRecord} from './core/types.js';
 import {writeFailure} from './core/writeFailure.js';
@@ -32,6 +32,8 @@ export class RunResults {
 	readonly writer: ResultsWriter;
 	/** Ids whose success is already on disk or in a fallback file (resume skips them). */
 	readonly done: ReadonlySet<string>;
+	/** The latest records that did not succeed but carry a condensed input (resume sends it as it is). */
+	readonly condensed: ReadonlyMap<string, ResultRecord>;
 	/** A torn last line found on resume (and dropped). */
 	readonly tornLine: number | null;
 	/** Fallback files of earlier runs merged into `--out` on resume. */
@@ -58,11 +60,17 @@ export class RunResults {
 		let toMerge: ResultRecord[] = [];
 		let files: string[] = [];
 		let discarded: string[] = [];
+		let condensed = new Map<string, ResultRecord>();
 		try {
 			if (options.resume) {
 				const previous = scanResults(outPath);
 				tornLine = previous.tornLine;
-				for (const [id, place] of previous.latest) if (place.status === 'succeeded') done.add(id);
+				const withCondensed = new Map<string, RecordPlace>();
+				for (const [id, place] of previous.latest) {
+					if (place.status === 'succeeded') done.add(id);
+					else if (place.condensed) withCondensed.set(id, place);
+				}
+				condensed = readRecordsAt(outPath, withCondensed);
 				if (tornLine != null || previous.badLines.length > 0) tidy(outPath, order, previous.tornOffset);
 				files = findFallbacks(outPath, options.fallbackDirs ?? defaultFallbackDirs());
 				toMerge = readFallbacks(files, done);
@@ -84,6 +92,7 @@ export class RunResults {
 			throw error;
 		}
 		this.done = done;
+		this.condensed = condensed;
 		this.tornLine = tornLine;
 		this.merged = {files, records: toMerge.length};
 		this.discarded = discarded;

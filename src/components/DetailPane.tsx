@@ -24,7 +24,9 @@ export function errorLine(error: ErrorInfo): string {
 export function attemptLine(attempt: AttemptInfo, runStartedAt: number): string {
 	const outcome = attempt.error ? `${attempt.outcome} ${attempt.error.kind}${attempt.error.status ? ` ${attempt.error.status}` : ''}` : attempt.outcome;
 	const wait = attempt.waitMs != null ? ` · retry after ${formatSeconds(attempt.waitMs)}` : '';
-	return `#${attempt.n}  at +${formatSeconds(attempt.startedAt - runStartedAt)}  took ${formatSeconds(attempt.endedAt - attempt.startedAt)}  ${outcome}${wait}`;
+	const call = attempt.call ? `${attempt.call}  ` : '';
+	const usage = attempt.usage ? ` · in ${formatInt(attempt.usage.input_tokens)} out ${formatInt(attempt.usage.output_tokens)}` : '';
+	return `#${attempt.n}  ${call}at +${formatSeconds(attempt.startedAt - runStartedAt)}  took ${formatSeconds(attempt.endedAt - attempt.startedAt)}  ${outcome}${usage}${wait}`;
 }
 
 function Field({label, lines, colour, labelColour}: {label: string; lines: readonly string[]; colour?: string; labelColour?: string}): ReactNode {
@@ -57,6 +59,7 @@ export function DetailPane({view, id, width, height, now}: DetailPaneProps) {
 		job.model,
 		job.latencyMs != null ? `latency ${formatSeconds(job.latencyMs)}` : null,
 		`in ${job.tokensIn == null ? '–' : formatInt(job.tokensIn)} out ${formatInt(job.tokensOut)}`,
+		job.inputSummarized ? 'input condensed' : null,
 		job.requestId,
 	].filter(Boolean);
 	const prompt = wrapLines(job.text, text).slice(0, 3);

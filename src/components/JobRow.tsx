@@ -19,6 +19,8 @@ export interface JobRowProps {
 /** The status cell: a waiting job counts down to its retry; a failed one says why. */
 export function statusText(job: JobView, now: number): string {
 	switch (job.status) {
+		case 'running':
+			return job.condensing ? `condensing ${job.condensing.call}/${job.condensing.of}` : 'running';
 		case 'waiting':
 			return `retry in ${formatSeconds(Math.max(0, (job.retryAt ?? now) - now))}`;
 		case 'succeeded':

@@ -5,7 +5,7 @@
  * It decides nothing about what follows: the engine gets an outcome and acts on it.
  */
 import type {Budget, Reservation} from './budget.js';
-import type {AttemptResult, ModelClient} from './client.js';
+import type {AttemptResult, ModelClient, ModelRequest} from './client.js';
 import {classifyError, pacerError} from './errors.js';
 import {formatUsd} from './format.js';
 import type {JobRuntime} from './jobRuntime.js';
@@ -31,8 +31,8 @@ export type Gate = (withPermit: boolean) => 'go' | 'gone' | 'stopped' | 'requeue
 
 export type AttemptOutcome =
 	| {readonly type: 'gone' | 'stopped' | 'requeue'}
-	/** Not sent: the budget cannot take it, or its wait for a permit was cancelled. */
-	| {readonly type: 'not-sent'; readonly status: 'skipped' | 'cancelled'; readonly error: ErrorInfo}
+	/** Not sent: the budget cannot take it, its wait for a permit was cancelled, or its input cannot be condensed to fit. */
+	| {readonly type: 'not-sent'; readonly status: 'skipped' | 'cancelled' | 'failed'; readonly error: ErrorInfo}
 	| {readonly type: 'answered'; readonly result: AttemptResult; readonly startedAt: number; readonly endedAt: number; readonly cost: number | null}
 	| {readonly type: 'failed'; readonly error: ErrorInfo; readonly startedAt: number; readonly endedAt: number};
 
@@ -42,19 +42,65 @@ export interface AttemptHooks {
 	delta(text: string): void;
 }
 
-/** The most a job could cost: input estimates get a margin, so real usage cannot pass it. */
-export function worstCaseOf(job: JobRuntime, costOf: AttemptDeps['costOf']): {tokens: number; usd: number | null; shownUsd: number | null} {
-	const maxOut = job.request.maxOutputTokens ?? 0;
-	const estimate = job.estimateIn + maxOut;
-	const shownUsd = costOf({input_tokens: job.estimateIn, output_tokens: maxOut, total_tokens: estimate}, job.model);
-	const tokens = Math.ceil(job.estimateIn * 1.1) + 16 + maxOut;
+/** One request of a job: its own, or one of the calls that condense its input. */
+export interface AttemptCall {
+	readonly request: ModelRequest;
+	readonly estimateIn: number;
+	readonly model: string;
+}
+
+/** The most a call could cost: input estimates get a margin, so real usage cannot pass it. */
+export function worstCaseOf(call: AttemptCall, costOf: AttemptDeps['costOf']): {tokens: number; usd: number | null; shownUsd: number | null} {
+	const maxOut = call.request.maxOutputTokens ?? 0;
+	const estimate = call.estimateIn + maxOut;
+	const shownUsd = costOf({input_tokens: call.estimateIn, output_tokens: maxOut, total_tokens: estimate}, call.model);
+	const tokens = Math.ceil(call.estimateIn * 1.1) + 16 + maxOut;
 	return {tokens, usd: shownUsd == null ? null : shownUsd * (tokens / Math.max(1, estimate)), shownUsd};
 }
 
-export async function runAttempt(job: JobRuntime, deps: AttemptDeps, gate: Gate, hooks: AttemptHooks): Promise<AttemptOutcome> {
-	const controller = new AbortController();
+const budgetRefusal = (what: string, tokens: number, usd: number | null): AttemptOutcome => ({
+	type: 'not-sent',
+	status: 'skipped',
+	error: pacerError('budget', `not sent: ${what} (${tokens} tokens${usd != null ? `, ${formatUsd(usd)}` : ''}) would pass the budget`),
+});
+
+/**
+ * Reserve `worst` (what `what` names), waiting while reservations in flight may settle
+ * for less; an outcome when it cannot be held or the job may not go on.
+ */
+export async function reserveWorst(deps: AttemptDeps, gate: Gate, worst: {tokens: number; usd: number | null; shownUsd: number | null}, what: string): Promise<Reservation | AttemptOutcome> {
+	let reservation = deps.budget.tryReserve(worst.tokens, worst.usd);
+	while (!reservation && deps.budget.couldFitLater(worst.tokens, worst.usd)) {
+		await deps.budget.nextSettle();
+		if (gate(false) !== 'go') break;
+		reservation = deps.budget.tryReserve(worst.tokens, worst.usd);
+	}
+	const verdict = gate(false);
+	if (verdict !== 'go') {
+		if (reservation) deps.budget.settle(reservation, 0, 0);
+		return {type: verdict};
+	}
+	return reservation ?? budgetRefusal(what, worst.tokens, worst.shownUsd);
+}
+
+export interface AttemptRun {
+	/** @default the job's own request */
+	readonly call?: AttemptCall;
+	/** A chain's calls share one, so a cancel between two of them still lands. @default a new one */
+	readonly controller?: AbortController;
+}
+
+/**
+ * A job that holds a chain reservation (it is condensing) spends each call from it, the
+ * chain grown when a call needs more than is left; its own request's first attempt
+ * releases what is left. Other attempts reserve their own worst case.
+ */
+export async function runAttempt(job: JobRuntime, deps: AttemptDeps, gate: Gate, hooks: AttemptHooks, run: AttemptRun = {}): Promise<AttemptOutcome> {
+	const call = run.call ?? job;
+	const controller = run.controller ?? new AbortController();
 	job.controller = controller;
-	const estimate = job.estimateIn + (job.request.maxOutputTokens ?? 0);
+	const estimate = call.estimateIn + (call.request.maxOutputTokens ?? 0);
+	const chain = job.chain;
 	let reservation: Reservation | null = null;
 	let permit: Permit | null = null;
 	// What the permit and the reservation settle for: nothing unless an answer came.
@@ -62,19 +108,14 @@ export async function runAttempt(job: JobRuntime, deps: AttemptDeps, gate: Gate,
 	let permitTokens = 0;
 	try {
 		if (deps.budget.active) {
-			const worst = worstCaseOf(job, deps.costOf);
-			reservation = deps.budget.tryReserve(worst.tokens, worst.usd);
-			// Reservations in flight usually settle for less: wait for them before giving up.
-			while (!reservation && deps.budget.couldFitLater(worst.tokens, worst.usd)) {
-				await deps.budget.nextSettle();
-				if (gate(false) !== 'go') break;
-				reservation = deps.budget.tryReserve(worst.tokens, worst.usd);
-			}
-			const verdict = gate(false);
-			if (verdict !== 'go') return {type: verdict};
-			if (!reservation) {
-				const usd = worst.shownUsd != null ? `, ${formatUsd(worst.shownUsd)}` : '';
-				return {type: 'not-sent', status: 'skipped', error: pacerError('budget', `not sent: its worst case (${worst.tokens} tokens${usd}) would pass the budget`)};
+			const worst = worstCaseOf(call, deps.costOf);
+			if (chain) {
+				const short = {tokens: Math.max(0, worst.tokens - chain.tokens), usd: worst.usd == null ? null : Math.max(0, worst.usd - chain.usd)};
+				if ((short.tokens > 0 || (short.usd ?? 1) > 0) && !deps.budget.grow(chain, short.tokens, short.usd)) return budgetRefusal('this call\'s worst case, beyond what the chain holds,', short.tokens, short.usd);
+			} else {
+				const held = await reserveWorst(deps, gate, worst, 'its worst case');
+				if (!('tokens' in held)) return held;
+				reservation = held;
 			}
 		}
 
@@ -90,7 +131,7 @@ export async function runAttempt(job: JobRuntime, deps: AttemptDeps, gate: Gate,
 		hooks.sending(startedAt);
 		let result: AttemptResult;
 		try {
-			result = await deps.client.attempt(job.request, {
+			result = await deps.client.attempt(call.request, {
 				signal: controller.signal,
 				timeoutMs: deps.timeoutMs,
 				idleTimeoutMs: deps.idleTimeoutMs,
@@ -102,12 +143,19 @@ export async function runAttempt(job: JobRuntime, deps: AttemptDeps, gate: Gate,
 			return {type: 'failed', error: classifyError(error), startedAt, endedAt: deps.clock.now()};
 		}
 		const usage = result.usage;
-		const cost = usage ? deps.costOf(usage, job.model) : null;
+		const cost = usage ? deps.costOf(usage, call.model) : null;
 		permitTokens = usage ? usage.total_tokens : estimate;
-		if (reservation) used = {tokens: usage ? usage.total_tokens : reservation.tokens, usd: cost ?? reservation.usd};
+		const worst = worstCaseOf(call, deps.costOf);
+		used = {tokens: usage ? usage.total_tokens : worst.tokens, usd: cost ?? worst.usd ?? 0};
 		return {type: 'answered', result, startedAt, endedAt: deps.clock.now(), cost};
 	} finally {
 		permit?.settle(permitTokens);
 		if (reservation) deps.budget.settle(reservation, used.tokens, used.usd);
+		if (chain && deps.budget.active) deps.budget.spendFrom(chain, used.tokens, used.usd);
+		// The chain was for the condensing calls and the request's first attempt; a retry reserves its own.
+		if (chain && call === job) {
+			deps.budget.settle(chain, 0, 0);
+			job.chain = null;
+		}
 	}
 }

@@ -11,9 +11,10 @@ export interface BudgetLimits {
 	readonly usd?: number;
 }
 
+/** Held budget; a chain's shrinks as its calls spend it (./condenseJob.ts). */
 export interface Reservation {
-	readonly tokens: number;
-	readonly usd: number;
+	tokens: number;
+	usd: number;
 }
 
 export class Budget {
@@ -78,6 +79,25 @@ export class Budget {
 		const waiters = this.#settled;
 		this.#settled = [];
 		for (const resolve of waiters) resolve();
+	}
+
+	/** Hold `tokens` and `usd` more in `reservation`; false (nothing held) when they do not fit now. */
+	grow(reservation: Reservation, tokens: number, usd: number | null): boolean {
+		if (!this.#fits(tokens, usd, true)) return false;
+		this.#reservedTokens += tokens;
+		this.#reservedUsd += usd ?? 0;
+		reservation.tokens += tokens;
+		reservation.usd += usd ?? 0;
+		return true;
+	}
+
+	/** One call of a chain cost this much: spent, and taken out of what the chain holds; the rest stays held. */
+	spendFrom(reservation: Reservation, tokens: number, usd: number): void {
+		const heldTokens = Math.min(tokens, reservation.tokens);
+		const heldUsd = Math.min(usd, reservation.usd);
+		reservation.tokens -= heldTokens;
+		reservation.usd -= heldUsd;
+		this.settle({tokens: heldTokens, usd: heldUsd}, tokens, usd);
 	}
 
 	get spentTokens(): number {

@@ -2,6 +2,7 @@
  * `pacer count`: tokens and cost of a prompts file, without sending anything.
  */
 import {formatInt, formatUsd} from './format.js';
+import {summarizeEstimate, type SummarizeEstimate} from './countCondensing.js';
 import {costUsd, priceFor, type Price, type PriceOverrides} from './prices.js';
 import {displayWidth, fitWidth, pad, toSingleLine} from './terminalText.js';
 import {countInputTokens} from './tokens.js';
@@ -32,6 +33,11 @@ export interface CountOptions {
 	 * @default the price table
 	 */
 	readonly priceOverrides?: PriceOverrides;
+	/**
+	 * With `maxInputTokens`: what condensing the prompts over it would add (`--on-long summarize`).
+	 * @default not estimated
+	 */
+	readonly summarize?: {readonly model?: string};
 	/**
 	 * How many of the longest prompts to list.
 	 * @default 5
@@ -90,6 +96,8 @@ export interface CountReport {
 	readonly models: readonly ModelCount[];
 	/** Null when any model's price is unknown: a partial sum would read as the whole cost. */
 	readonly costUsd: CostRange | null;
+	/** With `summarize`: what condensing would add. */
+	readonly summarize?: SummarizeEstimate;
 }
 
 const PREVIEW_CHARS = 60;
@@ -163,6 +171,9 @@ export function countReport(jobs: readonly JobSpec[], options: CountOptions): Co
 					max: models.reduce((sum, entry) => sum + entry.costUsd!.max, 0),
 				}
 			: null,
+		...(options.summarize && options.maxInputTokens !== undefined
+			? {summarize: summarizeEstimate(jobs, new Set(overLimit.map((prompt) => prompt.id)), options.maxInputTokens, options)}
+			: {}),
 	};
 }
 
@@ -237,6 +248,14 @@ export function formatCountReport(report: CountReport): string {
 				out.push(`  ... and ${formatInt(count - LISTED_OVER_LIMIT)} more (--json lists them all)`);
 			}
 		}
+	}
+	const condense = report.summarize;
+	if (condense) {
+		out.push('', `--on-long summarize: ${formatInt(condense.prompts)} ${condense.prompts === 1 ? 'prompt' : 'prompts'} would be condensed first`);
+		label('  Extra calls', `at most ${formatInt(condense.calls)}`);
+		label('  Tokens', `${formatInt(condense.inputTokens)} in, up to ${formatInt(condense.maxOutputTokens)} out`);
+		label('  Cost (USD)', condense.costUsd === null ? 'unknown: no price for the condensing model' : `${formatUsd(condense.costUsd.min)} .. ${formatUsd(condense.costUsd.max)}, beside the above`);
+		if (condense.cannot > 0) out.push(`  ${formatInt(condense.cannot)} cannot be condensed under the limit: they would fail as context_length`);
 	}
 	return out.join('\n');
 }

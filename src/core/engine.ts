@@ -6,12 +6,13 @@
  */
 import {runAttempt, type AttemptDeps, type AttemptOutcome, type Gate} from './attempt.js';
 import {Budget} from './budget.js';
+import {condenseBooks, condenseJob, type CondenseDeps} from './condenseJob.js';
 import type {ControlSupport} from './controls.js';
 import {DEFAULTS} from './defaults.js';
 import {Dispatcher} from './dispatcher.js';
 import type {EngineOptions} from './engineOptions.js';
 import {CancelledError, classifyError, pacerError} from './errors.js';
-import {newJobRuntime, requestFor, type JobRuntime} from './jobRuntime.js';
+import {defaultDeltaTokens, defaultInputTokens, jobRuntimes, type JobRuntime} from './jobRuntime.js';
 import {JobLife} from './jobLife.js';
 import type {RunSummary} from './ledger.js';
 import type {Limiter} from './limiter.js';
@@ -29,9 +30,6 @@ export type {RunSummary} from './ledger.js';
 /** How often the rate figures are refreshed and auto concurrency takes its next step. */
 const RATE_REFRESH_MS = 250;
 
-const defaultDeltaTokens = (text: string) => Math.max(1, Math.round(text.length / 4));
-const defaultInputTokens = (spec: JobSpec) => Math.ceil(spec.text.length / 4) + 8;
-
 export class Engine implements Runner {
 	readonly supports: ControlSupport = {jobs: true, pause: true, concurrency: true};
 	readonly #options: EngineOptions;
@@ -43,6 +41,7 @@ export class Engine implements Runner {
 	readonly #breaker: ConnectionBreaker;
 	readonly #dispatch: Dispatcher;
 	readonly #attemptDeps: AttemptDeps;
+	readonly #condenseDeps: CondenseDeps | null;
 	readonly #jobs = new Map<string, JobRuntime>();
 	readonly #order: readonly JobRuntime[];
 	#stopping: StopCause | null = null;
@@ -62,12 +61,8 @@ export class Engine implements Runner {
 		this.#breaker = new ConnectionBreaker(options.maxConsecutiveConnectionFailures);
 		const model = options.model ?? DEFAULTS.model;
 		const count = options.countInputTokens ?? defaultInputTokens;
-		for (const spec of jobs) {
-			if (this.#jobs.has(spec.id)) throw new Error(`duplicate job id ${JSON.stringify(spec.id)}`);
-			const request = requestFor(spec, {model, maxOutputTokens: options.maxOutputTokens, instructions: options.instructions});
-			this.#jobs.set(spec.id, newJobRuntime(spec, request, count({...spec, instructions: request.instructions}, request.model)));
-		}
-		this.#order = [...this.#jobs.values()];
+		this.#order = jobRuntimes(jobs, {model, maxOutputTokens: options.maxOutputTokens, instructions: options.instructions}, count);
+		for (const job of this.#order) this.#jobs.set(job.spec.id, job);
 		this.#dispatch = new Dispatcher({
 			concurrency: options.concurrency,
 			maxConcurrency: options.maxConcurrency,
@@ -92,7 +87,11 @@ export class Engine implements Runner {
 			countDeltaTokens: options.countDeltaTokens ?? defaultDeltaTokens,
 			onAllDone: () => this.#onAllDone(),
 			apiFor: job => options.client.apiFor?.(job.request) ?? job.request.api ?? 'responses',
+			...condenseBooks(this.#budget, options.condense),
 		});
+		const condense = options.condense;
+		const sent = () => this.#dispatch.inFlight++;
+		this.#condenseDeps = condense ? {attempt: this.#attemptDeps, options: condense, count, life: this.#life, sent, answered: (_, outcome) => this.#callAnswered(outcome)} : null;
 	}
 
 	/** Run every job; resolves when each has ended (retries after that restart it). */
@@ -226,7 +225,8 @@ export class Engine implements Runner {
 	}
 
 	readonly #gate: (job: JobRuntime) => Gate = job => withPermit => {
-		if (job.status !== 'queued') return 'gone';
+		// Running: between the calls of a chain that condenses its input.
+		if (job.status !== 'queued' && job.status !== 'running') return 'gone';
 		if (this.#stopping) return 'stopped';
 		if (withPermit && this.#dispatch.mustWait) return 'requeue';
 		return 'go';
@@ -239,13 +239,13 @@ export class Engine implements Runner {
 			const rejection = this.#options.precheck(job.spec, job.estimateIn);
 			if (rejection) return this.#life.finish(job, 'failed', rejection);
 		}
-		const outcome = await runAttempt(job, this.#attemptDeps, this.#gate(job), {
-			sending: startedAt => {
-				this.#dispatch.inFlight++;
-				this.#life.sending(job, startedAt);
-			},
-			delta: text => this.#life.delta(job, text),
-		});
+		const condensed = this.#condenseDeps ? await condenseJob(job, this.#condenseDeps, this.#gate(job)) : null;
+		if (condensed && condensed.type !== 'ready') return this.#afterAttempt(job, condensed);
+		const sending = (startedAt: number) => {
+			this.#dispatch.inFlight++;
+			this.#life.sending(job, startedAt);
+		};
+		const outcome = await runAttempt(job, this.#attemptDeps, this.#gate(job), {sending, delta: text => this.#life.delta(job, text)}, {controller: condensed?.controller});
 		this.#afterAttempt(job, outcome);
 	}
 
@@ -256,20 +256,25 @@ export class Engine implements Runner {
 			case 'stopped':
 				return this.#skipForStop(job);
 			case 'requeue':
+				if (job.status === 'running') this.#life.setStatus(job, 'queued', {condensing: null});
 				return this.#dispatch.enqueue(job, 1);
 			case 'not-sent':
 				return this.#life.finish(job, outcome.status, outcome.error);
 			case 'answered':
-				this.#dispatch.inFlight--;
-				this.#dispatch.adaptive.observeLatency(outcome.endedAt - outcome.startedAt);
+				this.#callAnswered(outcome);
 				this.#life.flush(job);
-				this.#breaker.answered();
 				return this.#life.answered(job, outcome, outcome.cost);
 			case 'failed':
 				this.#dispatch.inFlight--;
 				this.#life.flush(job);
 				return this.#onFailure(job, outcome.error, outcome.startedAt, outcome.endedAt);
 		}
+	}
+
+	#callAnswered(outcome: {startedAt: number; endedAt: number}): void {
+		this.#dispatch.inFlight--;
+		this.#dispatch.adaptive.observeLatency(outcome.endedAt - outcome.startedAt);
+		this.#breaker.answered();
 	}
 
 	#onFailure(job: JobRuntime, error: ErrorInfo, startedAt: number, endedAt: number): void {
@@ -289,20 +294,11 @@ export class Engine implements Runner {
 	}
 
 	#scheduleRetry(job: JobRuntime, error: ErrorInfo, waitMs: number): void {
-		this.#life.waiting(job, error, waitMs, this.#clock.now());
-		const controller = new AbortController();
-		job.controller = controller;
-		this.#clock.sleep(waitMs, controller.signal).then(
-			() => {
-				if (job.status !== 'waiting') return;
-				if (this.#stopping) return this.#skipForStop(job);
-				this.#life.setStatus(job, 'queued', {retryAt: null});
-				this.#dispatch.enqueue(job, 1);
-			},
-			() => {
-				// Aborted: cancel() or stop() already settled the job.
-			},
-		);
+		this.#life.retryLater(job, error, waitMs, () => {
+			if (this.#stopping) return this.#skipForStop(job);
+			this.#life.setStatus(job, 'queued', {retryAt: null});
+			this.#dispatch.enqueue(job, 1);
+		});
 	}
 
 	#skipForStop(job: JobRuntime): void {

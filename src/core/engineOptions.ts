@@ -1,6 +1,7 @@
 /** What a streaming run is given. Every default is in ./defaults.ts. */
 import type {BudgetLimits} from './budget.js';
 import type {ModelClient} from './client.js';
+import type {CondenseOptions} from './condenseJob.js';
 import type {EngineEvent} from './engineEvents.js';
 import type {JobQueueFactory} from './jobQueue.js';
 import type {Limiter} from './limiter.js';
@@ -42,6 +43,12 @@ export interface EngineOptions extends RetryPolicy {
 	/** Connection failures in a row (no success between) after which the run stops. @default 25 */
 	readonly maxConsecutiveConnectionFailures?: number;
 	readonly budget?: BudgetLimits;
+	/**
+	 * Condense inputs over `maxInputTokens` by the model before sending them (`--on-long
+	 * summarize`); the condensing calls are paced, retried, budgeted and counted like any.
+	 * @default none: inputs go as they are
+	 */
+	readonly condense?: CondenseOptions;
 	/** A check before a job's first attempt; an ErrorInfo fails the job without sending it. */
 	readonly precheck?: (spec: JobSpec, inputTokens: number) => ErrorInfo | null;
 	/** Input tokens of a job as the API will count them (an estimate). @default chars / 4 + 8 */

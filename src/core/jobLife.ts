@@ -26,11 +26,15 @@ export interface JobLifeOptions {
 	readonly onAllDone: () => void;
 	/** The API a job that reached none would have used, for its record. @default its request's, else 'responses' */
 	readonly apiFor?: (job: JobRuntime) => ApiName;
+	/** A job ended: what it still holds (a chain's budget) goes back. */
+	readonly ended?: (job: JobRuntime) => void;
+	/** `condensed_from` of a record that carries a condensed input. */
+	readonly condensedFrom?: (job: JobRuntime) => string;
 }
 
 function snapshotOf(job: JobRuntime): JobSnapshot {
 	const {id, line, text, inputTruncated} = job.spec;
-	return queuedSnapshot({id, line, text, model: job.model, tokensIn: job.estimateIn, inputTruncated});
+	return queuedSnapshot({id, line, text, model: job.model, tokensIn: job.estimateIn, inputTruncated, inputSummarized: job.condensedInput != null});
 }
 
 export class JobLife {
@@ -90,6 +94,51 @@ export class JobLife {
 		this.setStatus(job, 'running', {attempts: job.attemptsTotal, retryAt: null, startedAt, output: '', tokensOut: 0, error: null});
 	}
 
+	/** A condensing call is about to leave: call `call` of about `of` (the worst-case plan). */
+	condensingSent(job: JobRuntime, startedAt: number, call: number, of: number): void {
+		job.attemptsThisRound++;
+		job.attemptsTotal++;
+		job.firstStartedAt ??= startedAt;
+		this.addTotals({attempts: 1});
+		this.setStatus(job, 'running', {attempts: job.attemptsTotal, retryAt: null, startedAt, condensing: {call, of}, error: null});
+	}
+
+	/** A condensing call answered: its tokens and cost go to the run's totals and the job's summary usage. */
+	condensedCall(job: JobRuntime, answer: Answer, cost: number | null, call: number, of: number): void {
+		if (job.api) this.ledger.usedApi(job.api);
+		const usage = answer.result.usage;
+		const tokensIn = usage?.input_tokens ?? 0;
+		const tokensOut = usage?.output_tokens ?? 0;
+		this.addTotals({
+			tokensIn,
+			tokensOut,
+			cachedTokens: usage?.cached_tokens ?? 0,
+			reasoningTokens: usage?.reasoning_tokens ?? 0,
+			summaryCalls: 1,
+			summaryTokensIn: tokensIn,
+			summaryTokensOut: tokensOut,
+			...(cost != null ? {costUsd: cost, summaryCostUsd: cost} : usage ? {unpricedJobs: 1} : {}),
+		});
+		const before = job.summaryUsage ?? {input_tokens: 0, output_tokens: 0, total_tokens: 0, calls: 0};
+		job.summaryUsage = {
+			input_tokens: before.input_tokens + tokensIn,
+			output_tokens: before.output_tokens + tokensOut,
+			total_tokens: before.total_tokens + (usage?.total_tokens ?? 0),
+			calls: before.calls + 1,
+		};
+		// Each condensing call has its own retries.
+		job.attemptsThisRound = 0;
+		job.history.push({n: job.attemptsTotal, startedAt: answer.startedAt, endedAt: answer.endedAt, outcome: answer.result.truncated ? 'truncated' : 'succeeded', error: null, waitMs: null, call: job.calling ?? 'condense', usage});
+		this.#options.sink.jobChanged(job.spec.id, {history: [...job.history]});
+		this.#options.onEvent?.({type: 'condensed', id: job.spec.id, call, of, usage, latencyMs: answer.endedAt - answer.startedAt, at: answer.endedAt});
+	}
+
+	/** The condensed input is made: the request goes out with it. */
+	summarized(job: JobRuntime): void {
+		this.addTotals({summarized: 1});
+		this.#options.sink.jobChanged(job.spec.id, {condensing: null, inputSummarized: true, tokensIn: job.estimateIn});
+	}
+
 	delta(job: JobRuntime, text: string): void {
 		this.#deltas.add(job, text);
 	}
@@ -144,7 +193,7 @@ export class JobLife {
 		job.requestId = error.requestId ?? null;
 		if (error.kind === 'rate_limit') this.addTotals({rateLimited: 1});
 		const outcome = error.kind === 'cancelled' ? 'cancelled' : 'failed';
-		job.history.push({n: job.attemptsTotal, ...times, outcome, error, waitMs});
+		job.history.push({n: job.attemptsTotal, ...times, outcome, error, waitMs, ...(job.calling ? {call: job.calling} : {})});
 		this.#options.sink.jobChanged(job.spec.id, {latencyMs: job.latencyMs, requestId: job.requestId, history: [...job.history]});
 	}
 
@@ -156,14 +205,28 @@ export class JobLife {
 		this.#options.onEvent?.({type: 'retry', id: job.spec.id, attempt: job.attemptsTotal, error, waitMs, at: now});
 	}
 
+	/** A retry waits `waitMs`, then `requeue` runs unless the job was settled meanwhile (cancel() or stop() abort the wait). */
+	retryLater(job: JobRuntime, error: ErrorInfo, waitMs: number, requeue: () => void): void {
+		this.waiting(job, error, waitMs, this.#options.clock.now());
+		const controller = new AbortController();
+		job.controller = controller;
+		this.#options.clock.sleep(waitMs, controller.signal).then(
+			() => {
+				if (job.status === 'waiting') requeue();
+			},
+			() => {},
+		);
+	}
+
 	/** The job ends: its record goes to the writer and the events. A job ends once. */
 	finish(job: JobRuntime, status: FinalStatus, error: ErrorInfo | null, answer: Answer | null = null, change: JobChange = {}): void {
 		if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled' || job.status === 'skipped') return;
 		const now = this.#options.clock.now();
 		job.controller = null;
 		// One sink update for the whole ending (a hot path at thousands of jobs a second).
-		this.setStatus(job, status, {...change, error, retryAt: null, finishedAt: now});
-		const record = recordOf(job, status, error, answer, now, this.#options.apiFor);
+		this.setStatus(job, status, {...change, error, retryAt: null, finishedAt: now, condensing: null});
+		this.#options.ended?.(job);
+		const record = recordOf(job, status, error, answer, now, this.#options.apiFor, this.#options.condensedFrom);
 		this.#options.writer?.append(record);
 		this.#options.onEvent?.({type: 'finished', record, at: now});
 		this.#unfinished--;

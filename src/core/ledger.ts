@@ -32,6 +32,11 @@ export interface RunSummary {
 	readonly api: ApiName | 'both' | null;
 	/** What the client decided about the API (the `auto` switch to chat), or null. */
 	readonly apiNote: string | null;
+	/**
+	 * Prompts condensed (`--on-long summarize`) and their condensing calls: tokens and cost,
+	 * which `tokensIn`, `tokensOut` and `costUsd` include.
+	 */
+	readonly summarized: {readonly prompts: number; readonly calls: number; readonly tokensIn: number; readonly tokensOut: number; readonly costUsd: number | null};
 }
 
 export const emptyCounts = (): StatusCounts => ({queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, cancelled: 0, skipped: 0});
@@ -47,6 +52,11 @@ export const emptyTotals: RunTotals = {
 	truncated: 0,
 	costUsd: 0,
 	unpricedJobs: 0,
+	summarized: 0,
+	summaryCalls: 0,
+	summaryTokensIn: 0,
+	summaryTokensOut: 0,
+	summaryCostUsd: 0,
 };
 
 export class RunLedger {
@@ -124,6 +134,13 @@ export class RunLedger {
 				: null,
 			api: this.#apis.size > 1 ? 'both' : ([...this.#apis][0] ?? null),
 			apiNote: facts.apiNote ?? null,
+			summarized: {
+				prompts: totals.summarized,
+				calls: totals.summaryCalls,
+				tokensIn: totals.summaryTokensIn,
+				tokensOut: totals.summaryTokensOut,
+				costUsd: totals.summaryCalls > 0 && totals.summaryCostUsd === 0 && totals.unpricedJobs > 0 ? null : totals.summaryCostUsd,
+			},
 		};
 	}
 }

@@ -51,28 +51,31 @@ export function parsePromptObject(object: JsonObject, line: number, fallbackId: 
 		const keys = Object.keys(object);
 		throw new JobProblem(`missing "prompt" (or "input")${keys.length > 0 ? `; found ${keys.map((key) => JSON.stringify(key)).join(', ')}` : ''}`);
 	}
-	return buildSpec(id, line, withContext(input, object), object, '');
+	const context = contextOf(input, object);
+	const spec = buildSpec(id, line, context == null ? input : `${input as string}\n\n${context}`, object, '');
+	// Kept apart too: --on-long summarize condenses the context alone and sends the prompt as it is.
+	return context == null ? spec : {...spec, context};
 }
 
 /**
  * `context` (a document, a passage to answer from) goes after the prompt, a blank line
  * between. A blank one is left out: exported datasets often have rows without context.
  */
-function withContext(input: string | readonly unknown[], object: JsonObject): string | readonly unknown[] {
+function contextOf(input: string | readonly unknown[], object: JsonObject): string | null {
 	if (!given(object, 'context')) {
-		return input;
+		return null;
 	}
 	const context = object.context;
 	if (typeof context !== 'string') {
 		throw new JobProblem(`"context" must be a string, got ${describeType(context)}`);
 	}
 	if (isBlank(context)) {
-		return input;
+		return null;
 	}
 	if (typeof input !== 'string') {
 		// Where it would go among the items (which role, before or after which turn) is a
 		// guess; the user knows.
 		throw new JobProblem('"context" goes with "prompt" (or a string "input"); with input items, put the context in an item');
 	}
-	return `${input}\n\n${context}`;
+	return context;
 }

@@ -12,9 +12,19 @@ export interface Answer {
 }
 
 /**
- * `apiFor` names the API a job that never reached one would have used.
+ * `apiFor` names the API a job that never reached one would have used; `condensedFrom`
+ * what ties a condensed input to the input it was made from.
  */
-export function recordOf(job: JobRuntime, status: FinalStatus, error: ErrorInfo | null, answer: Answer | null, now: number, apiFor?: (job: JobRuntime) => ApiName): ResultRecord {
+export function recordOf(
+	job: JobRuntime,
+	status: FinalStatus,
+	error: ErrorInfo | null,
+	answer: Answer | null,
+	now: number,
+	apiFor?: (job: JobRuntime) => ApiName,
+	condensedFrom?: (job: JobRuntime) => string,
+): ResultRecord {
+	const summarized = job.condensedInput != null;
 	return {
 		id: job.spec.id,
 		line: job.spec.line,
@@ -31,5 +41,9 @@ export function recordOf(job: JobRuntime, status: FinalStatus, error: ErrorInfo 
 		request_id: answer ? answer.result.requestId : (error?.requestId ?? job.requestId ?? null),
 		api: answer?.result.api ?? job.api ?? apiFor?.(job) ?? job.request.api ?? 'responses',
 		...(job.spec.inputTruncated ? {input_truncated: true} : {}),
+		...(summarized ? {input_summarized: true} : {}),
+		...(job.summaryUsage ? {summary_usage: job.summaryUsage} : {}),
+		// What --resume needs to send it again without condensing again (a success is not sent again).
+		...(summarized && status !== 'succeeded' ? {condensed_input: job.condensedInput!, ...(condensedFrom ? {condensed_from: condensedFrom(job)} : {})} : {}),
 	};
 }

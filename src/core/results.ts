@@ -45,12 +45,17 @@ function isRecord(value: unknown): value is ResultRecord {
  */
 export function readResults(filePath: string): ReadResults {
 	const scan = scanResults(filePath);
+	return {...scan, latest: readRecordsAt(filePath, scan.latest)};
+}
+
+/** The records at `places` of a scanned file. */
+export function readRecordsAt(filePath: string, places: ReadonlyMap<string, RecordPlace>): Map<string, ResultRecord> {
 	const latest = new Map<string, ResultRecord>();
-	if (scan.latest.size === 0) return {...scan, latest};
+	if (places.size === 0) return latest;
 	let fd: number | null = null;
 	try {
 		fd = fs.openSync(filePath, 'r');
-		for (const [id, place] of scan.latest) {
+		for (const [id, place] of places) {
 			const bytes = Buffer.alloc(place.length);
 			readAll(fd, bytes, 0, place.length, place.offset);
 			latest.set(id, JSON.parse(bytes.toString('utf8')) as ResultRecord);
@@ -61,11 +66,13 @@ export function readResults(filePath: string): ReadResults {
 	} finally {
 		if (fd != null) closeQuietly(fd);
 	}
-	return {...scan, latest};
+	return latest;
 }
 
 export interface RecordPlace {
 	readonly status: ResultRecord['status'];
+	/** It carries a condensed input (`--resume` sends that rather than condensing again). */
+	readonly condensed?: boolean;
 	/** Byte offset and length of the record's line (without its newline). */
 	readonly offset: number;
 	readonly length: number;
@@ -123,7 +130,7 @@ export function scanResults(filePath: string): ScannedResults {
 		}
 		lines++;
 		latest.delete(parsed.id);
-		latest.set(parsed.id, {status: parsed.status, offset, length: bytes.length});
+		latest.set(parsed.id, {status: parsed.status, offset, length: bytes.length, ...(parsed.condensed_input != null ? {condensed: true} : {})});
 	};
 	try {
 		const buffer = Buffer.alloc(CHUNK);

@@ -28,6 +28,10 @@ export interface JobSnapshot {
 	readonly output: string;
 	readonly truncated: boolean;
 	readonly inputTruncated: boolean;
+	/** The input was condensed (`--on-long summarize`). */
+	readonly inputSummarized: boolean;
+	/** The condensing call under way, while the input is being condensed. */
+	readonly condensing: {readonly call: number; readonly of: number} | null;
 	readonly error: ErrorInfo | null;
 	readonly history: readonly AttemptInfo[];
 	/** Epoch ms the current (or last) attempt started. */
@@ -41,10 +45,12 @@ export interface JobSnapshot {
 }
 
 /** A job before anything happened to it. */
-export function queuedSnapshot(job: {id: string; line: number; text: string; model: string; tokensIn: number | null; inputTruncated?: boolean}): JobSnapshot {
+export function queuedSnapshot(job: {id: string; line: number; text: string; model: string; tokensIn: number | null; inputTruncated?: boolean; inputSummarized?: boolean}): JobSnapshot {
 	return {
 		...job,
 		inputTruncated: job.inputTruncated ?? false,
+		inputSummarized: job.inputSummarized ?? false,
+		condensing: null,
 		status: 'queued',
 		attempts: 0,
 		retryAt: null,
@@ -86,6 +92,12 @@ export interface RunTotals {
 	readonly costUsd: number;
 	/** Jobs that spent tokens on a model without a known price: cost is then partly unknown. */
 	readonly unpricedJobs: number;
+	/** Prompts whose input was condensed; their condensing calls and what those were billed (also in the totals above). */
+	readonly summarized: number;
+	readonly summaryCalls: number;
+	readonly summaryTokensIn: number;
+	readonly summaryTokensOut: number;
+	readonly summaryCostUsd: number;
 }
 
 export interface RateFigures {

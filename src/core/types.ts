@@ -80,6 +80,13 @@ export interface JobSpec {
 	/** Set when pacer cut the input to `--max-input-tokens`. */
 	readonly inputTruncated?: boolean;
 	/**
+	 * A .jsonl line's `context`, already in `input` after the prompt and a blank line:
+	 * what `--on-long summarize` condenses (the prompt before it is sent verbatim).
+	 */
+	readonly context?: string;
+	/** A condensed input an earlier run made for this prompt (`--resume`): sent instead of condensing again. */
+	readonly condensed?: {readonly input: string | readonly unknown[]; readonly usage: SummaryUsage};
+	/**
 	 * The API this job must use (a Batch API line's `url`); with `chat`, an array `input`
 	 * holds Chat Completions messages. @default the run's `--api`
 	 */
@@ -92,6 +99,15 @@ export interface Usage {
 	readonly total_tokens: number;
 	readonly cached_tokens?: number;
 	readonly reasoning_tokens?: number;
+}
+
+/** What the server billed for the calls that condensed one prompt's input. */
+export interface SummaryUsage {
+	readonly input_tokens: number;
+	readonly output_tokens: number;
+	readonly total_tokens: number;
+	/** Condensing calls answered. */
+	readonly calls: number;
 }
 
 /** One line of the results file (DESIGN.md "Results"). */
@@ -114,6 +130,16 @@ export interface ResultRecord {
 	readonly api?: ApiName;
 	/** Present and true when the input was cut to --max-input-tokens. */
 	readonly input_truncated?: boolean;
+	/** Present and true when the input was condensed by the model (`--on-long summarize`). */
+	readonly input_summarized?: boolean;
+	/** The condensing calls (`usage` is the final answer's alone). */
+	readonly summary_usage?: SummaryUsage;
+	/**
+	 * On a record that did not succeed: the condensed input, so `--resume` sends it
+	 * without condensing again; `condensed_from` ties it to the input it was made from.
+	 */
+	readonly condensed_input?: string | readonly unknown[];
+	readonly condensed_from?: string;
 }
 
 /** Rate-limit figures read from `x-ratelimit-*` headers. Every field optional. */
@@ -138,6 +164,10 @@ export interface AttemptInfo {
 	readonly error: ErrorInfo | null;
 	/** The wait scheduled after this attempt before the next one, if any. */
 	readonly waitMs: number | null;
+	/** What the call was when it was not the prompt itself: `condense 2/5`. */
+	readonly call?: string;
+	/** Tokens a condensing call was billed. */
+	readonly usage?: Usage | null;
 }
 
 /** A timer set on a Clock; `cancel` is safe to call twice or after it fired. */
