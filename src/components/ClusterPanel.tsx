@@ -35,6 +35,7 @@ export function ClusterPanel({cluster, width, rows, now}: ClusterPanelProps) {
 	const sep = <Text color={theme.muted}> · </Text>;
 	const workers = figures?.workers ?? [];
 	const shown = workers.slice(0, Math.max(0, rows - 1));
+	const live = workers.filter(w => !w.gone).length;
 	const nameWidth = Math.min(32, Math.max(8, ...shown.map(w => w.name.length)));
 	return (
 		<Box flexDirection="column" width={width}>
@@ -44,7 +45,7 @@ export function ClusterPanel({cluster, width, rows, now}: ClusterPanelProps) {
 					<>
 						<Text color={theme.muted}> {figures.queue}</Text>
 						{sep}
-						{workers.filter(w => !w.gone).length} worker{workers.length === 1 ? '' : 's'}
+						{live} worker{live === 1 ? '' : 's'}
 						{figures.paused ? (
 							<>
 								{sep}
