@@ -56,3 +56,15 @@ export function specForQueue(spec: JobSpec, batch: {model: string; maxOutputToke
 		...(spec.instructions == null && batch.instructions != null ? {instructions: batch.instructions} : {}),
 	};
 }
+
+/** A completed event's return value: JSON text, or already an object. */
+export function parseJobResult(value: unknown): QueueJobResult | null {
+	if (typeof value === 'string') {
+		try {
+			return JSON.parse(value) as QueueJobResult;
+		} catch {
+			return null;
+		}
+	}
+	return (value as QueueJobResult | null) ?? null;
+}

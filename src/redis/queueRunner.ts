@@ -27,13 +27,13 @@ import type {LimiterSnapshot} from '../core/limiter.js';
 import {silentSink, type RunSink} from '../core/runSink.js';
 import type {EngineEvent} from '../core/engineEvents.js';
 import {RunLedger, type RunSummary} from '../core/ledger.js';
-import {costUsd, priceFor} from '../core/prices.js';
 import type {ResultsWriter} from '../core/resultsWriter.js';
 import type {Runner} from '../core/runner.js';
 import type {ConcurrencyMode, JobSpec, JobStatus, ResultRecord} from '../core/types.js';
-import {clusterFigures, formatCluster, readCluster, type ClusterFigures} from './cluster.js';
-import {cancelledKey, JOB_NAME, queueJobId, retryJobId, type QueueJobData, type QueueJobResult} from './queueJobs.js';
-import {changeFromRecord, collectorRecord, queuedView} from './queueView.js';
+import type {ClusterFigures} from './cluster.js';
+import {watchCluster} from './clusterWatch.js';
+import {cancelledKey, JOB_NAME, parseJobResult, queueJobId, retryJobId, type QueueJobData, type QueueJobResult} from './queueJobs.js';
+import {changeFromRecord, collectorRecord, queuedView, totalsFromRecord} from './queueView.js';
 import type {QueueWorker} from './queueWorker.js';
 
 export interface QueueRunnerOptions {
@@ -92,10 +92,10 @@ export class QueueRunner implements Runner {
 	/** Retries whose add did not reach Redis yet: the next scan adds them. */
 	readonly #toAdd = new Map<string, JobSpec>();
 	#paused = false;
-	#figuresTimer: ReturnType<typeof setInterval> | null = null;
+	#rateTimer: ReturnType<typeof setInterval> | null = null;
+	#stopWatch: () => void = () => {};
 	#events: QueueEvents | null = null;
 	#rescan: ReturnType<typeof setInterval> | null = null;
-	#clusterTimer: ReturnType<typeof setInterval> | null = null;
 	#startedAt = 0;
 	#finishedAt: number | null = null;
 	#stopReason: string | null = null;
@@ -134,7 +134,7 @@ export class QueueRunner implements Runner {
 		// Listen before adding and scanning, so nothing finishes unheard in between.
 		const events = new QueueEvents(this.#options.queue, {connection: this.#options.redis.duplicate()});
 		events.on('error', () => {});
-		events.on('completed', ({jobId, returnvalue}) => this.#completed(jobId, parse(returnvalue)));
+		events.on('completed', ({jobId, returnvalue}) => this.#completed(jobId, parseJobResult(returnvalue)));
 		events.on('failed', ({jobId, failedReason}) => this.#failed(jobId, failedReason));
 		events.on('active', ({jobId}) => this.#active(jobId));
 		// A job back from a worker that died waits again.
@@ -156,18 +156,19 @@ export class QueueRunner implements Runner {
 		this.#options.redis.on('ready', () => void this.#scan());
 		this.#rescan = setInterval(() => void this.#scan(), this.#options.rescanMs ?? 5000);
 		this.#rescan.unref();
-		const onCluster = this.#options.onCluster;
-		if (onCluster) {
-			this.#clusterTimer = setInterval(() => {
-				readCluster(this.#options.redis, this.#options.queue).then(beats => onCluster(formatCluster(beats, Date.now())), () => {});
-			}, this.#options.clusterEveryMs ?? 10_000);
-			this.#clusterTimer.unref();
-		}
-		if (this.#options.onClusterFigures) {
-			void this.#readFigures();
-			this.#figuresTimer = setInterval(() => void this.#readFigures(), this.#options.figuresEveryMs ?? 1000);
-			this.#figuresTimer.unref();
-		}
+		this.#stopWatch = watchCluster({
+			redis: this.#options.redis,
+			queue: this.#queue,
+			scope: this.#options.scope ?? '',
+			budget: this.#options.budget,
+			onLine: this.#options.onCluster,
+			lineEveryMs: this.#options.clusterEveryMs,
+			onFigures: this.#options.onClusterFigures,
+			figuresEveryMs: this.#options.figuresEveryMs,
+		});
+		this.#readRate();
+		this.#rateTimer = setInterval(() => this.#readRate(), this.#options.figuresEveryMs ?? 1000);
+		this.#rateTimer.unref();
 		this.#checkDone();
 	}
 
@@ -242,17 +243,7 @@ export class QueueRunner implements Runner {
 		if (!this.#missing.delete(jobId) || this.#closed) return;
 		this.#options.writer?.append(record);
 		this.#move(record.id, record.status, changeFromRecord(record));
-		const usage = record.usage;
-		const price = usage ? priceFor(record.model) : null;
-		this.#ledger.add({
-			attempts: record.attempts,
-			retries: Math.max(0, record.attempts - 1),
-			tokensIn: usage?.input_tokens ?? 0,
-			tokensOut: usage?.output_tokens ?? 0,
-			truncated: record.truncated ? 1 : 0,
-			costUsd: usage && price ? costUsd(usage, price) : 0,
-			unpricedJobs: usage && !price ? 1 : 0,
-		});
+		this.#ledger.add(totalsFromRecord(record));
 		this.#sink.totalsChanged(this.#ledger.totals);
 		this.#byWorker.set(worker, (this.#byWorker.get(worker) ?? 0) + 1);
 		this.#options.onEvent?.({type: 'finished', record, at: Date.now()}, worker);
@@ -295,8 +286,8 @@ export class QueueRunner implements Runner {
 		if (!this.#closed) {
 			this.#closed = true;
 			if (this.#rescan) clearInterval(this.#rescan);
-			if (this.#clusterTimer) clearInterval(this.#clusterTimer);
-			if (this.#figuresTimer) clearInterval(this.#figuresTimer);
+			this.#stopWatch();
+			if (this.#rateTimer) clearInterval(this.#rateTimer);
 			this.#options.writer?.close();
 		}
 		return this.summary();
@@ -372,19 +363,12 @@ export class QueueRunner implements Runner {
 		if (this.#finishedAt == null && this.#stopReason == null) this.#sink.runChanged({phase: paused ? 'paused' : 'running'});
 	}
 
-	async #readFigures(): Promise<void> {
-		if (this.#closed) return;
+	/** The shared budget as the meters show it; concurrency is this process's worker's. */
+	#readRate(): void {
 		const budget = this.#options.budget?.();
-		if (budget) this.#sink.rateChanged({rpmNow: budget.rpmNow, tpmNow: budget.tpmNow, rpmLimit: budget.rpmLimit, tpmLimit: budget.tpmLimit, limitSource: budget.limitSource, concurrency: this.concurrency, concurrencyMode: 'fixed'});
-		try {
-			const [beats, paused] = await Promise.all([readCluster(this.#options.redis, this.#options.queue), this.#queue.isPaused()]);
-			const shared = budget ?? {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null};
-			this.#options.onClusterFigures?.(
-				clusterFigures(beats, shared, {queue: this.#options.queue, scope: this.#options.scope ?? '', paused, now: Date.now()}),
-			);
-		} catch {
-			// Redis is away: the figures stand until it is back.
-		}
+		if (!budget || this.#closed) return;
+		const {rpmNow, tpmNow, rpmLimit, tpmLimit, limitSource} = budget;
+		this.#sink.rateChanged({rpmNow, tpmNow, rpmLimit, tpmLimit, limitSource, concurrency: this.concurrency, concurrencyMode: 'fixed'});
 	}
 
 	setConcurrency(): void {}
@@ -423,15 +407,4 @@ export class QueueRunner implements Runner {
 	get concurrency(): number {
 		return this.#options.worker?.concurrency ?? 0;
 	}
-}
-
-function parse(value: unknown): QueueJobResult | null {
-	if (typeof value === 'string') {
-		try {
-			return JSON.parse(value) as QueueJobResult;
-		} catch {
-			return null;
-		}
-	}
-	return (value as QueueJobResult | null) ?? null;
 }

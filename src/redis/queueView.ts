@@ -4,7 +4,7 @@
  * when a job became active and its record, so a job shows `queued`, `running`, then its
  * ending, and the record carries the rest.
  */
-import {queuedSnapshot, type JobChange, type JobSnapshot} from '../core/runSink.js';
+import {queuedSnapshot, type JobChange, type JobSnapshot, type RunTotals} from '../core/runSink.js';
 import type {ErrorKind, JobSpec, ResultRecord} from '../core/types.js';
 import {costUsd, priceFor} from '../core/prices.js';
 
@@ -50,5 +50,20 @@ export function collectorRecord(spec: JobSpec, status: 'failed' | 'cancelled', e
 		started_at: null,
 		finished_at: new Date().toISOString(),
 		request_id: null,
+	};
+}
+
+/** What a written record adds to the run's totals. */
+export function totalsFromRecord(record: ResultRecord): Partial<RunTotals> {
+	const usage = record.usage;
+	const price = usage ? priceFor(record.model) : null;
+	return {
+		attempts: record.attempts,
+		retries: Math.max(0, record.attempts - 1),
+		tokensIn: usage?.input_tokens ?? 0,
+		tokensOut: usage?.output_tokens ?? 0,
+		truncated: record.truncated ? 1 : 0,
+		costUsd: usage && price ? costUsd(usage, price) : 0,
+		unpricedJobs: usage && !price ? 1 : 0,
 	};
 }
