@@ -188,7 +188,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
 
 	const jobs = await readPrompts(input);
-	if (flags.queue != null) return queueRun(jobs, flags, endpoint, instructions, input, log);
+	if (flags.queue != null) return queueRun(jobs, flags, endpoint, instructions, input, log, dashboard);
 	const shared = await sharedLimiterFrom(flags, endpoint, log);
 
 	const {prepareRun} = await import('./runBatch.js');
@@ -377,10 +377,27 @@ async function asUsageErrors<T>(work: () => Promise<T>): Promise<T> {
 	}
 }
 
-/** `run --queue`: this process is the collector (plain lines; the cluster has no dashboard yet). */
-async function queueRun(jobs: Awaited<ReturnType<typeof readPrompts>>, flags: RunFlags, endpoint: Endpoint, instructions: string | undefined, input: string, log: (line: string) => void): Promise<number> {
-	const settings = await queueSettings(flags, endpoint, log);
-	const {collectOnQueue} = await import('./redis/queueCommands.js');
+/** `run --queue`: this process is the collector: the dashboard on a TTY (with the cluster panel), plain lines otherwise. */
+async function queueRun(
+	jobs: Awaited<ReturnType<typeof readPrompts>>,
+	flags: RunFlags,
+	endpoint: Endpoint,
+	instructions: string | undefined,
+	input: string,
+	log: (line: string) => void,
+	dashboard: Promise<typeof import('./components/runDashboard.js')> | null,
+): Promise<number> {
+	// On the dashboard, what the connection says goes to the cluster panel, and is printed after.
+	const said: string[] = [];
+	let store: import('./store/runStore.js').RunStore | null = null;
+	const queueLog = dashboard
+		? (line: string) => {
+				said.push(line);
+				if (/lost Redis|Redis at .* is back/.test(line)) store?.getState().setCluster({note: line.replace(/^pacer: /, '')});
+			}
+		: log;
+	const settings = await queueSettings(flags, endpoint, queueLog);
+	const {collectOnQueue, openCollector} = await import('./redis/queueCommands.js');
 	const {STYLES} = await import('./runBatch.js');
 	const style = flags.style ? STYLES[flags.style] : null;
 	const batch = {
@@ -388,7 +405,24 @@ async function queueRun(jobs: Awaited<ReturnType<typeof readPrompts>>, flags: Ru
 		maxOutputTokens: flags.maxOutputTokens ?? style?.maxOutputTokens ?? DEFAULTS.maxOutputTokens,
 		instructions: [style?.instruction, instructions].filter(Boolean).join('\n') || undefined,
 	};
-	return asUsageErrors(() => collectOnQueue(jobs, {...settings, out: flags.out ?? defaultOut(input), resume: Boolean(flags.resume), batch, json: Boolean(flags.json)}));
+	const collect = {...settings, out: flags.out ?? defaultOut(input), resume: Boolean(flags.resume), batch, json: Boolean(flags.json)};
+	if (!dashboard) return asUsageErrors(() => collectOnQueue(jobs, collect));
+	const {createRunStore} = await import('./store/runStore.js');
+	const {storeSink} = await import('./store/storeSink.js');
+	const runStore = createRunStore();
+	runStore.getState().setRate({concurrency: settings.concurrency, concurrencyMode: 'fixed'});
+	store = runStore;
+	runStore.getState().setCluster({});
+	const collector = await asUsageErrors(() =>
+		openCollector(jobs, collect, {sink: storeSink(runStore), onClusterFigures: figures => runStore.getState().setCluster({figures})}),
+	);
+	const {runDashboard} = await dashboard;
+	const cast = flags.record ? await openRecording(flags.record, true, input, endpoint) : undefined;
+	try {
+		return await runDashboard({...collector, store: runStore}, {exitWhenDone: Boolean(flags.exitWhenDone), record: cast, colour: !process.env.NO_COLOR});
+	} finally {
+		for (const line of said) process.stderr.write(`${line}\n`);
+	}
 }
 
 async function workerCommand(flags: RunFlags): Promise<number> {

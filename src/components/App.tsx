@@ -2,6 +2,7 @@ import {Box} from 'ink';
 import {useReducer, useState} from 'react';
 import type {RunControls} from '../core/controls.js';
 import type {Clock} from '../core/types.js';
+import {ClusterPanel, clusterPanelRows} from './ClusterPanel.js';
 import {DetailPane} from './DetailPane.js';
 import {DiskBanner, diskBanner} from './DiskBanner.js';
 import {FilterBar} from './FilterBar.js';
@@ -55,11 +56,12 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt}: AppPr
 	const inFlight = useRunView(view, s => s.counts.running);
 	const total = useRunView(view, s => s.order.length);
 	const disk = useRunView(view, s => s.disk);
+	const cluster = useRunView(view, s => s.cluster);
 	// Ticking while the disk line shows, too: it goes by itself a few seconds after recovery.
 	const now = useNow(clock, TICK_MS, (phase !== 'done' && phase !== 'idle') || disk != null, view);
 	const banner = diskBanner(disk, now);
 	const filterBar = state.editing || hasFilter(state);
-	const layout = screenLayout(size, {filterBar, banner: banner != null});
+	const layout = screenLayout(size, {filterBar, banner: banner != null, clusterRows: cluster ? clusterPanelRows(cluster.figures?.workers.length ?? 0) : 0});
 	const ids = useJobList(view, state.query, state.status);
 	const pageSize = Math.max(1, layout.bodyRows - 1);
 	const selection = useSelection(ids, pageSize);
@@ -87,6 +89,7 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt}: AppPr
 					{layout.statsRows >= 4 ? <Meters view={view} width={width} /> : null}
 				</>
 			)}
+			{cluster && layout.clusterRows > 0 ? <ClusterPanel cluster={cluster} width={width} rows={layout.clusterRows} now={now} /> : null}
 			{state.screen === 'detail' ? (
 				<DetailPane view={view} id={selection.selectedId} width={width} height={bodyRows} now={now} />
 			) : state.screen === 'help' ? (

@@ -18,12 +18,15 @@ export interface ScreenLayout {
 const HEADER_ROWS = 1;
 const FOOTER_ROWS = 1;
 
-/** `banner`: the one-line disk banner under the header. */
-export function screenLayout(size: TerminalSize, options: {filterBar: boolean; banner?: boolean}): ScreenLayout {
+/** `banner`: the one-line disk banner under the header; `clusterRows`: the rows a cluster panel wants. */
+export function screenLayout(size: TerminalSize, options: {filterBar: boolean; banner?: boolean; clusterRows?: number}): ScreenLayout & {clusterRows: number} {
 	const height = Math.max(1, size.rows - 1);
 	const statsRows = height >= 14 ? 4 : 2;
 	const fixed = HEADER_ROWS + statsRows + FOOTER_ROWS + (options.filterBar ? 1 : 0) + (options.banner ? 1 : 0);
-	return {width: Math.max(20, size.columns), height, statsRows, bodyRows: Math.max(1, height - fixed)};
+	// The table keeps at least 5 rows: a short terminal gets the panel's budget line only.
+	const wanted = options.clusterRows ?? 0;
+	const clusterRows = wanted === 0 ? 0 : height - fixed - wanted >= 5 ? wanted : 1;
+	return {width: Math.max(20, size.columns), height, statsRows, clusterRows, bodyRows: Math.max(1, height - fixed - clusterRows)};
 }
 
 export interface TableColumns {

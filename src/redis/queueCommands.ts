@@ -1,8 +1,9 @@
 /**
  * Wiring of a batch on a shared queue, for the CLI: `pacer run FILE --redis URL --queue
  * NAME` (the collector: enqueue, work, write `--out`) and `pacer worker` (work until the
- * queue is drained). Plain lines only: each says which worker did what. Nothing here
- * reads argv or env; the CLI hands in what it parsed.
+ * queue is drained). Headless, plain lines say which worker did what; the collector's
+ * dashboard hears the same run through a sink. Nothing here reads argv or env; the CLI
+ * hands in what it parsed.
  */
 import type {ModelClient} from '../core/client.js';
 import type {EngineEvent, RunSummary} from '../core/engine.js';
@@ -12,7 +13,9 @@ import type {JobSpec} from '../core/types.js';
 import {exitCodeFor, formatEvent, formatSummary} from '../headless.js';
 import {EXIT} from '../exitCodes.js';
 import {RunResults} from '../runResults.js';
-import type {Endpoint} from '../runBatch.js';
+import type {Endpoint, PreparedRun} from '../runBatch.js';
+import type {RunSink} from '../core/runSink.js';
+import type {ClusterFigures} from './cluster.js';
 import {startSimulator, type Simulator} from '../sim/index.js';
 import {Queue} from 'bullmq';
 import {openSharedLimiter, type SharedLimiter} from './sharedLimiter.js';
@@ -100,10 +103,26 @@ export interface CollectSettings extends QueueSettings {
 	readonly json: boolean;
 }
 
-/** The collector. Returns the exit status. */
-export async function collectOnQueue(jobs: readonly JobSpec[], settings: CollectSettings): Promise<number> {
+/** Where the collector's run is shown: plain lines (the default), or a dashboard's store through these. */
+export interface CollectorView {
+	readonly sink?: RunSink;
+	readonly onClusterFigures?: (figures: ClusterFigures) => void;
+}
+
+/** A collector ready to run: what the dashboard needs of a prepared run (its store is the caller's). */
+export interface CollectorRun extends Omit<PreparedRun, 'store' | 'runner'> {
+	readonly runner: QueueRunner;
+}
+
+/**
+ * Connect, open `--out`, start this process's worker and set up the collector; nothing is
+ * enqueued until `runner.run()`. With a sink, plain lines of records and the cluster are
+ * left to the dashboard.
+ */
+export async function openCollector(jobs: readonly JobSpec[], settings: CollectSettings, view: CollectorView = {}): Promise<CollectorRun> {
 	const startedAt = Date.now();
 	const order = jobs.map(job => job.id);
+	const lines = view.sink == null && !settings.json;
 	// Redis first: a wrong URL must leave an old --out as it was.
 	const shared = await connect(settings);
 	let results: RunResults;
@@ -115,12 +134,14 @@ export async function collectOnQueue(jobs: readonly JobSpec[], settings: Collect
 	}
 	// The collector's own worker prints its retries; every ending is printed once, below, as written.
 	const session = await openSession(settings, shared, event => {
-		if (event.type === 'retry' && !settings.json) settings.log(formatEvent(event, startedAt)!);
+		if (event.type === 'retry' && lines) settings.log(formatEvent(event, startedAt)!);
 	});
 	const specs = jobs.filter(job => !results.done.has(job.id)).map(job => specForQueue(job, settings.batch));
 	const alreadyDone = jobs.length - specs.length;
 	if (alreadyDone > 0) settings.log(`pacer: resuming: ${alreadyDone} prompt(s) already succeeded in ${settings.out}`);
 	settings.log(`pacer: queue ${settings.queue}: ${specs.length} prompt(s) shared through Redis; this process works on them too as ${session.worker.name}`);
+	const endpoint = settings.endpoint;
+	const endpointLabel = `${endpoint.kind === 'sim' ? `simulator ${endpoint.profile} · seed ${endpoint.seed}` : endpoint.baseURL ? new URL(endpoint.baseURL).host : 'api.openai.com'} · queue ${settings.queue}`;
 	const runner = new QueueRunner({
 		redis: session.shared.redis,
 		queue: settings.queue,
@@ -128,14 +149,68 @@ export async function collectOnQueue(jobs: readonly JobSpec[], settings: Collect
 		writer: results.writer,
 		worker: session.worker,
 		retryFailed: settings.resume,
-		onCluster: settings.json ? undefined : line => settings.log(`pacer: ${line}`),
+		sink: view.sink,
+		budget: () => session.shared.limiter.snapshot(),
+		scope: settings.scope,
+		endpoint: endpointLabel,
+		onClusterFigures: view.onClusterFigures,
+		onCluster: lines ? line => settings.log(`pacer: ${line}`) : undefined,
 		onEvent: (event, worker) => {
-			if (settings.json) return;
+			if (!lines) return;
 			const line = formatEvent(event, startedAt);
 			if (line) settings.log(`${line}  [${worker}]`);
 		},
 	});
 	results.attach(runner, null);
+	let finished: Promise<RunSummary> | null = null;
+	const closeNow = (): RunSummary => {
+		const summary = runner.close();
+		results.afterClose();
+		results.release();
+		return summary;
+	};
+	return {
+		runner,
+		outPath: settings.out,
+		alreadyDone,
+		tornLine: results.tornLine,
+		merged: results.merged,
+		discarded: results.discarded,
+		simulator: session.simulator,
+		endpointLabel,
+		finish(options = {}) {
+			finished ??= (async () => {
+				const summary = runner.close();
+				try {
+					if (options.compact !== false) results.compact(order);
+				} finally {
+					closeNow();
+					await runner.shutdown();
+					await session.close();
+				}
+				return summary;
+			})();
+			return finished;
+		},
+		finishNow() {
+			const summary = closeNow();
+			void runner.shutdown().then(() => session.close());
+			return summary;
+		},
+		get fallback() {
+			const saved = results.writer.fallback;
+			return saved ? {...saved, unsaved: results.writer.unsaved()} : null;
+		},
+		get compactError() {
+			return results.compactError?.message ?? null;
+		},
+	};
+}
+
+/** The collector in plain lines. Returns the exit status. */
+export async function collectOnQueue(jobs: readonly JobSpec[], settings: CollectSettings): Promise<number> {
+	const collector = await openCollector(jobs, settings);
+	const runner = collector.runner;
 	let signalled: number | null = null;
 	const off = onSignals(signal => {
 		signalled = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
@@ -147,14 +222,10 @@ export async function collectOnQueue(jobs: readonly JobSpec[], settings: Collect
 		await runner.run();
 	} finally {
 		off();
-		summary = runner.close();
-		if (signalled == null) results.compact(order);
-		results.afterClose();
-		results.release();
-		await runner.shutdown();
-		await session.close();
+		summary = await collector.finish({compact: signalled == null});
 	}
 	const byWorker = [...runner.byWorker].map(([worker, n]) => `${worker} ${n}`).join(', ');
+	const alreadyDone = collector.alreadyDone;
 	if (settings.json) process.stdout.write(`${JSON.stringify({...summary, alreadyDone, out: settings.out, byWorker: Object.fromEntries(runner.byWorker)})}\n`);
 	else {
 		settings.log(formatSummary(summary, {outPath: settings.out, alreadyDone}));
@@ -191,6 +262,7 @@ export async function workOnQueue(settings: QueueSettings): Promise<number> {
 				setTimeout(resolve, DRAIN_CHECK_MS).unref();
 			});
 			try {
+				// A paused queue is not drained: BullMQ keeps its prompts in `wait` (only a flag says paused).
 				const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed', 'failed');
 				const open = (counts.wait ?? 0) + (counts.active ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0);
 				seenJobs ||= open + (counts.completed ?? 0) + (counts.failed ?? 0) > 0;

@@ -34,6 +34,19 @@ export function queueJobId(queue: string, id: string): string {
 	return `${queue}/${encodeURIComponent(id)}`;
 }
 
+/**
+ * Queue job ids the collector cancelled while a worker may hold them: the worker drops
+ * them (sends nothing, or aborts the request under way).
+ */
+export function cancelledKey(queue: string): string {
+	return `pacer:cancelled:{${queue}}`;
+}
+
+/** A retried prompt goes in under a new job id (BullMQ would drop the same id as a duplicate). */
+export function retryJobId(queue: string, id: string, attempt: number): string {
+	return `${queueJobId(queue, id)}#retry-${attempt}-${Date.now().toString(36)}`;
+}
+
 /** The defaults of the batch written into each prompt, so every worker sends what the collector would. */
 export function specForQueue(spec: JobSpec, batch: {model: string; maxOutputTokens: number; instructions?: string}): JobSpec {
 	return {
@@ -42,4 +55,16 @@ export function specForQueue(spec: JobSpec, batch: {model: string; maxOutputToke
 		maxOutputTokens: spec.maxOutputTokens ?? batch.maxOutputTokens,
 		...(spec.instructions == null && batch.instructions != null ? {instructions: batch.instructions} : {}),
 	};
+}
+
+/** A completed event's return value: JSON text, or already an object. */
+export function parseJobResult(value: unknown): QueueJobResult | null {
+	if (typeof value === 'string') {
+		try {
+			return JSON.parse(value) as QueueJobResult;
+		} catch {
+			return null;
+		}
+	}
+	return (value as QueueJobResult | null) ?? null;
 }

@@ -5,6 +5,10 @@
  * a job's lock lasts `leaseMs` and is renewed while the job runs; a worker that dies
  * (kill -9, a lost machine) stops renewing it, and any live worker's stalled-job check
  * puts the job back in the queue.
+ *
+ * A prompt cancelled from the collector's dashboard is named in the queue's cancelled set:
+ * a worker that takes it sends nothing, and one that is running it aborts the request at
+ * its next heartbeat; either way the record says `cancelled`.
  */
 import * as os from 'node:os';
 import {Worker, type Job} from 'bullmq';
@@ -16,7 +20,8 @@ import {costUsd, priceFor} from '../core/prices.js';
 import {countInputTokens} from '../core/tokens.js';
 import type {ResultRecord} from '../core/types.js';
 import {BEAT_MS, removeBeat, writeBeat} from './cluster.js';
-import type {QueueJobData, QueueJobResult} from './queueJobs.js';
+import {MeteredLimiter} from './meteredLimiter.js';
+import {cancelledKey, type QueueJobData, type QueueJobResult} from './queueJobs.js';
 
 export interface QueueWorkerOptions {
 	readonly redis: Redis;
@@ -56,9 +61,13 @@ export class QueueWorker {
 	#running = 0;
 	readonly #since = Date.now();
 	readonly #beat: ReturnType<typeof setInterval>;
+	readonly #limiter: MeteredLimiter;
+	/** The engine of each job running here, by queue job id, so a cancel can reach it. */
+	readonly #engines = new Map<string, {engine: Engine; id: string}>();
 
 	constructor(options: QueueWorkerOptions) {
 		this.#options = options;
+		this.#limiter = new MeteredLimiter(options.limiter);
 		const leaseMs = options.leaseMs ?? 30_000;
 		this.#worker = new Worker<QueueJobData, QueueJobResult>(options.queue, job => this.#run(job), {
 			connection: options.redis,
@@ -76,8 +85,20 @@ export class QueueWorker {
 	}
 
 	async #heartbeat(): Promise<void> {
-		const beat = {name: this.name, host: os.hostname(), inFlight: this.#running, done: this.#done, since: this.#since, at: Date.now()};
+		const beat = {name: this.name, host: os.hostname(), inFlight: this.#running, done: this.#done, since: this.#since, at: Date.now(), ...this.#limiter.used()};
 		await writeBeat(this.#options.redis, this.#options.queue, beat).catch(() => {});
+		await this.#dropCancelled().catch(() => {});
+	}
+
+	/** Abort the requests of jobs the collector cancelled while this worker ran them. */
+	async #dropCancelled(): Promise<void> {
+		const running = [...this.#engines.keys()];
+		if (running.length === 0) return;
+		const flags = await this.#options.redis.smismember(cancelledKey(this.#options.queue), ...running);
+		running.forEach((jobId, i) => {
+			const held = this.#engines.get(jobId);
+			if (flags[i] === 1 && held) held.engine.cancel(held.id);
+		});
 	}
 
 	/** Prompts this worker has finished. */
@@ -89,10 +110,16 @@ export class QueueWorker {
 		return this.#running;
 	}
 
+	/** Prompts this worker runs at once. */
+	get concurrency(): number {
+		return this.#options.concurrency ?? 8;
+	}
+
 	async #run(job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> {
 		this.#running++;
 		try {
-			const record = await this.#runOne(job.data);
+			const cancelled = job.id != null && (await this.#options.redis.sismember(cancelledKey(this.#options.queue), job.id)) === 1;
+			const record = await this.#runOne(job.id ?? '', job.data, cancelled);
 			this.#done++;
 			return {record, worker: this.name};
 		} finally {
@@ -100,12 +127,12 @@ export class QueueWorker {
 		}
 	}
 
-	async #runOne(data: QueueJobData): Promise<ResultRecord> {
+	async #runOne(jobId: string, data: QueueJobData, cancelled: boolean): Promise<ResultRecord> {
 		const o = this.#options;
 		let record: ResultRecord | null = null;
 		const engine = new Engine([data.spec], {
 			client: o.client,
-			limiter: o.limiter,
+			limiter: this.#limiter,
 			concurrency: 1,
 			maxRetries: o.maxRetries,
 			backoff: {baseMs: o.backoffBaseMs, maxMs: o.backoffMaxMs},
@@ -123,9 +150,13 @@ export class QueueWorker {
 				o.onEvent?.(event);
 			},
 		});
+		// Cancelled before it was sent: the engine writes the record and sends nothing.
+		if (cancelled) engine.cancel(data.spec.id);
+		this.#engines.set(jobId, {engine, id: data.spec.id});
 		try {
 			await engine.run();
 		} finally {
+			this.#engines.delete(jobId);
 			engine.close();
 		}
 		if (!record) throw new Error(`the engine ended ${data.spec.id} without a record`);

@@ -11,11 +11,21 @@ import {emptyCounts, emptyTotals} from '../core/ledger.js';
 import {queuedSnapshot, type BudgetFigures, type JobSnapshot, type RateFigures, type RunInfo, type RunTotals, type StatusCounts} from '../core/runSink.js';
 import type {JobSpec} from '../core/types.js';
 import {DEFAULTS} from '../core/defaults.js';
+import type {ClusterFigures} from '../redis/cluster.js';
 
 /** A job as the dashboard shows it. */
 export type JobView = JobSnapshot;
 export type Totals = RunTotals;
 export type {BudgetFigures, RateFigures, RunInfo, RunPhase, StatusCounts} from '../core/runSink.js';
+export type {ClusterFigures, WorkerFigures} from '../redis/cluster.js';
+
+/** A run on a shared queue (`--queue`): who works on it and how the shared budget is used. */
+export interface ClusterState {
+	/** Null until the first read of the cluster. */
+	readonly figures: ClusterFigures | null;
+	/** The last thing said about the connection (Redis lost, back), or null. */
+	readonly note: string | null;
+}
 
 /** The results file, when it is not simply taking every record (DESIGN.md: a full disk is not a bug). */
 export interface DiskStatus {
@@ -43,6 +53,8 @@ export interface RunState {
 	readonly budget: BudgetFigures;
 	readonly run: RunInfo;
 	readonly disk: DiskStatus | null;
+	/** Null for a run of one process; set by the wiring of a collector. */
+	readonly cluster: ClusterState | null;
 }
 
 export interface RunActions {
@@ -58,6 +70,7 @@ export interface RunActions {
 	setBudget(patch: Partial<BudgetFigures>): void;
 	setRun(patch: Partial<RunInfo>): void;
 	setDisk(disk: DiskStatus | null): void;
+	setCluster(patch: Partial<ClusterState>): void;
 }
 
 export type RunStore = StoreApi<RunState & RunActions>;
@@ -81,6 +94,7 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 		budget: {tokens: null, usd: null, spentTokens: 0, spentUsd: 0, ...init.budget},
 		run: {phase: 'idle', model: '', endpoint: '', startedAt: null, finishedAt: null, stopReason: null, stopKind: null, ...init.run},
 		disk: null,
+		cluster: null,
 
 		addViews(views) {
 			const order = [...get().order];
@@ -144,6 +158,10 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 
 		setDisk(disk) {
 			set({disk});
+		},
+
+		setCluster(patch) {
+			set({cluster: {figures: null, note: null, ...get().cluster, ...patch}});
 		},
 	}));
 }
