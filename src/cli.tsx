@@ -167,8 +167,10 @@ function defaultOut(input: string): string {
 async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const useTui = flags.tui && Boolean(process.stdout.isTTY) && !flags.json;
 	if (useTui) {
-		// React's development build is several times slower: load the production one.
-		process.env.NODE_ENV ??= 'production';
+		// React's development build is several times slower: load the production one. (The
+		// bundled dist/cli.js has it fixed at build time, scripts/bundle.mjs; this is for the unbundled one.)
+		const env = process.env;
+		env.NODE_ENV ??= 'production';
 	}
 	// Ink and React take a few hundred ms to load: start now, alongside reading the input and preparing the run.
 	const dashboard = useTui ? import('./components/runDashboard.js') : null;

@@ -16,7 +16,7 @@ import {registerSecret} from './core/secrets.js';
 import {condensedFrom} from './core/condenseJob.js';
 import type {ErrorInfo, JobSpec, ResultRecord} from './core/types.js';
 import {jobSpecsFrom, type BatchJob} from './core/jobArray.js';
-import {startSimulator, type SimProfileName, type Simulator, type SimulatorOptions} from './sim/index.js';
+import type {SimProfileName, Simulator, SimulatorOptions} from './sim/index.js';
 import {createRunStore, type RunStore} from './store/runStore.js';
 import {storeSink} from './store/storeSink.js';
 import {RunResults} from './runResults.js';
@@ -202,6 +202,8 @@ export async function prepareRun(input: readonly BatchJob[], options: RunOptions
 		options.onEvent?.({type: 'api', note, at: Date.now()});
 	};
 	if (endpoint.kind === 'sim') {
+		// Loaded only for a simulated run: a run against an API has no use for the server.
+		const {startSimulator} = await import('./sim/index.js');
 		simulator = await startSimulator({...endpoint.options, profile: endpoint.profile, seed: endpoint.seed, port: 0});
 		client ??= apiClient(api, {apiKey: 'sk-sim-local-key', baseURL: simulator.url}, onSwitch);
 		endpointLabel = `simulator ${endpoint.profile} · seed ${endpoint.seed}`;

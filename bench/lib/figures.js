@@ -7,9 +7,10 @@ import {lastJson, runNode} from './child.js';
 import {CLI} from './paths.js';
 import {measureRate, writePrompts} from './rate.js';
 import {measureThree, startBenchRedis} from './shared.js';
-import {notMeasured, row} from './table.js';
+import {info, notMeasured, row} from './table.js';
 
 const OVERHEAD_CHILD = new URL('./overhead-child.js', import.meta.url).pathname;
+const PEER = new URL('./peer.js', import.meta.url).pathname;
 const RSS_PRELOAD = new URL('./rss-preload.js', import.meta.url).pathname;
 
 /** Enough prompts that the run is still going when the window closes. */
@@ -28,6 +29,31 @@ export async function adaptive({durationMs, headers}) {
 	const label = headers ? 'adaptive' : 'adaptive, no headers';
 	const note = `server 600 RPM${headers ? '' : ' without x-ratelimit-* (429 + retry-after only)'}; pacer with no --rpm/--tpm; ${r.requests} requests, ${r.rateLimited} got 429`;
 	return [row(`${label}: achieved/limit`, r.rpm / limit, '>=', 0.95, {note}), row(`${label}: share of requests 429`, r.share429, '<=', 0.01, {digits: 4})];
+}
+
+/**
+ * pacer beside the hand-written peer (bench/lib/peer.js: p-queue tuned to 10 a second
+ * around the SDK, 429s left to the SDK's retries), each against its own simulator with the
+ * same 600 RPM limit and headers, at the same time, measured at the server alike.
+ */
+export async function peerSideBySide({durationMs}) {
+	const limit = 600;
+	const sim = {rpm: limit, tpm: Infinity, rateLimitHeaders: true};
+	const prompts = promptsFor(limit, durationMs);
+	const [pacer, peer] = await Promise.all([
+		measureRate({sim, args: [], durationMs, prompts}),
+		measureRate({sim, durationMs, prompts, client: (file, url) => [PEER, url, file, String(limit)]}),
+	]);
+	const note =
+		`server 600 RPM smooth (1 s burst) with x-ratelimit-* headers, two at once; pacer with no --rpm/--tpm ${pacer.rpm.toFixed(0)} RPM, ${pacer.requests} requests, ${pacer.rateLimited} got 429; ` +
+		`peer (p-queue intervalCap 10 / interval 1000 around the openai SDK, maxRetries 2) ${peer.rpm.toFixed(0)} RPM, ${peer.requests} requests, ${peer.rateLimited} got 429`;
+	return [
+		// The peer is told the limit and pacer is not: keeping within the adaptive row's 5% of a
+		// client tuned to it, without its 429s, is the claim.
+		row('peer: pacer achieved / p-queue+SDK achieved', pacer.rpm / peer.rpm, '>=', 0.95, {note}),
+		row('peer: pacer share of requests 429', pacer.share429, '<=', 0.01, {digits: 4}),
+		info('peer: p-queue+SDK share of requests 429', peer.share429, {digits: 4}),
+	];
 }
 
 export async function tokensBound({durationMs}) {
@@ -93,7 +119,7 @@ export async function engineOverhead({count}) {
 	const ratio = total('bare') / total('pacer');
 	const rate = mode => ((2 * count) / total(mode)) * 1000;
 	const note = `${count} prompts a run, zero latency, concurrency ${concurrency}, no limits, runs ordered bare/pacer/pacer/bare: pacer ${rate('pacer').toFixed(0)}/s (runBatch, results to a file), bare SDK loop ${rate('bare').toFixed(0)}/s; each run in its own process against a fresh simulator in the bench's`;
-	return [row('engine overhead: pacer/bare throughput', ratio, '>=', 0.9, {note})];
+	return [row('engine overhead: pacer/bare throughput', ratio, '>=', 0.95, {note})];
 }
 
 export async function scaleHeadless({count}) {
@@ -124,18 +150,6 @@ export async function scaleHeadless({count}) {
 	}
 }
 
-export async function startup({runs}) {
-	const times = [];
-	for (let i = 0; i < runs; i++) {
-		const r = await runNode([CLI, '--help']);
-		if (r.code !== 0) throw new Error(`--help exited ${r.code}`);
-		times.push(r.ms);
-	}
-	times.sort((a, b) => a - b);
-	const median = times[Math.floor(times.length / 2)];
-	return [row('start-up: pacer --help (median)', median, '<=', 250, {unit: ' ms', digits: 0, note: `median of ${runs}: ${times.map(t => t.toFixed(0)).join(', ')} ms`})];
-}
-
 /**
  * Wall time of one batch against a simulator (seeded), the CLI with its defaults plus `args`.
  * `sim` overrides the profile's limits, faults and headers.
@@ -160,7 +174,7 @@ export async function recovery({count}) {
 	const [calm, flaky] = await Promise.all([wallOf('calm', count), wallOf('flaky', count)]);
 	const faults = Object.values(flaky.faults).reduce((a, b) => a + b, 0);
 	const note = `${count} prompts, profiles' own limits (500 RPM), seed 7, default options: calm ${(calm.wallMs / 1000).toFixed(1)} s, flaky ${(flaky.wallMs / 1000).toFixed(1)} s with ${faults} faults injected`;
-	return [row('recovery: flaky wall / calm wall', flaky.wallMs / calm.wallMs, '<=', 1.15, {note})];
+	return [row('recovery: flaky wall / calm wall', flaky.wallMs / calm.wallMs, '<=', 1.1, {note})];
 }
 
 /** Share of attempts the blip server answers with a bare 429: a dozen in 600 prompts. */

@@ -32,16 +32,17 @@ function sums(stats) {
 
 /**
  * Run `pacer run` (headless) against a simulator for `durationMs` after its first request.
+ * `client(file, baseURL)`, when given, is the node argv of another client to measure instead.
  * @returns achieved requests/min and tokens/min over the window, and the 429 share.
  */
-export async function measureRate({sim, args = [], durationMs, prompts, words}) {
+export async function measureRate({sim, args = [], durationMs, prompts, words, client}) {
 	const dir = mkdtempSync(join(tmpdir(), 'pacer-bench-'));
 	const simulator = await startSimulator({profile: 'calm', seed: 11, ...sim});
 	try {
 		const file = writePrompts(dir, prompts, words);
 		const child = spawn(
 			process.execPath,
-			[CLI, 'run', file, '--no-tui', '--json', '--out', join(dir, 'out.jsonl'), '--base-url', simulator.url, ...args],
+			client ? client(file, simulator.url) : [CLI, 'run', file, '--no-tui', '--json', '--out', join(dir, 'out.jsonl'), '--base-url', simulator.url, ...args],
 			{env: {...process.env, OPENAI_API_KEY: 'sk-bench-local', OPENAI_BASE_URL: ''}, stdio: ['ignore', 'pipe', 'pipe']},
 		);
 		let stderr = '';

@@ -9,6 +9,11 @@ export function row(figure, measured, op, target, {unit = '', digits = 3, note =
 	return {figure, measured: round(measured, digits), shown: `${fmt(measured, digits)}${unit}`, target: `${op} ${target}${unit}`, pass, far, note};
 }
 
+/** A figure shown for comparison, with no target of pacer's (the peer's own numbers). */
+export function info(figure, measured, {unit = '', digits = 3, note = ''} = {}) {
+	return {figure, measured: round(measured, digits), shown: `${fmt(measured, digits)}${unit}`, target: '(compare)', pass: null, info: true, far: '', note};
+}
+
 export function notMeasured(figure, target, why) {
 	return {figure, measured: null, shown: 'not measured', target, pass: null, far: '', note: why};
 }

@@ -3,8 +3,15 @@
  * o200k token each, so the text of N pieces is exactly N tokens, and cutting it at
  * `max_output_tokens` is cutting the piece list.
  */
-import {countTokens, encode} from 'gpt-tokenizer';
+import {createRequire} from 'node:module';
+import type * as Encoding from 'gpt-tokenizer/encoding/o200k_base';
 import type {Rng} from './random.js';
+
+// The same CommonJS module that src/core/tokens.ts requires: one copy of the o200k tables
+// (~150 ms to build) serves a run and its simulator, loaded when the first reply is made.
+const requireCjs = createRequire(import.meta.url);
+let o200k: Pick<typeof Encoding, 'encode' | 'countTokens'> | null = null;
+const tokenizer = () => (o200k ??= requireCjs('gpt-tokenizer/encoding/o200k_base') as typeof Encoding);
 
 const ENCODE_OPTIONS = {disallowedSpecial: new Set<string>()};
 
@@ -20,7 +27,7 @@ common general public social human early major large little great strong green b
 fast slow safe ready useful careful gentle steady calm round plain fair`.split(/\s+/).filter(Boolean);
 
 function isOneToken(text: string): boolean {
-	return encode(text, ENCODE_OPTIONS).length === 1;
+	return tokenizer().encode(text, ENCODE_OPTIONS).length === 1;
 }
 
 function capitalise(word: string): string {
@@ -34,12 +41,15 @@ interface Word {
 }
 
 /** Only words whose every spelling we use is a single token. */
-const WORDS: readonly Word[] = [...new Set(CANDIDATE_WORDS)]
-	.map((w) => ({lower: ` ${w}`, spacedCapital: ` ${capitalise(w)}`, bareCapital: capitalise(w)}))
-	.filter((w) => isOneToken(w.lower) && isOneToken(w.spacedCapital) && isOneToken(w.bareCapital));
+let oneTokenWords: readonly Word[] | null = null;
+const words = (): readonly Word[] =>
+	(oneTokenWords ??= [...new Set(CANDIDATE_WORDS)]
+		.map((w) => ({lower: ` ${w}`, spacedCapital: ` ${capitalise(w)}`, bareCapital: capitalise(w)}))
+		.filter((w) => isOneToken(w.lower) && isOneToken(w.spacedCapital) && isOneToken(w.bareCapital)));
 
 /** `count` pieces of seeded prose; joined, they are exactly `count` tokens. */
 export function generatePieces(rng: Rng, count: number): string[] {
+	const WORDS = words();
 	const pieces: string[] = [];
 	let sentenceLeft = 0;
 	while (pieces.length < count) {
@@ -62,7 +72,7 @@ export function generatePieces(rng: Rng, count: number): string[] {
 }
 
 export function countTextTokens(text: string): number {
-	return text.length === 0 ? 0 : countTokens(text, ENCODE_OPTIONS);
+	return text.length === 0 ? 0 : tokenizer().countTokens(text, ENCODE_OPTIONS);
 }
 
 /** Chat-format overhead per message (3) plus a one-token role. */
