@@ -514,7 +514,8 @@ async function countCommand(
 	flags: {model: string; api: 'responses' | 'chat'; maxOutputTokens: number; maxInputTokens?: number; onLong?: 'fail' | 'summarize'; summaryModel?: string; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number},
 ): Promise<number> {
 	const jobs = await readPrompts(file);
-	const {countReport, formatCountReport} = await import('./core/count.js');
+	const {countReport} = await import('./core/count.js');
+	const {formatCountReport} = await import('./countReport.js');
 	const report = countReport(jobs, {
 		model: flags.model,
 		api: flags.api,
@@ -530,7 +531,7 @@ async function countCommand(
 
 export function buildProgram(setExit: (code: number) => void): Command {
 	const program = new Command('pacer')
-		.description('Run batches of prompts against the OpenAI Responses API: paced, retried, counted, never lost.')
+		.description('Run batches of prompts against OpenAI-style APIs (Responses or Chat Completions): paced, retried, counted, never lost.')
 		.version(VERSION, '-V, --version')
 		.showHelpAfterError('(run with --help for usage)')
 		.exitOverride();

@@ -63,7 +63,7 @@ export function cannotCondense(estimate: number, max: number, reason: string): E
 		kind: 'context_length',
 		status: null,
 		code: 'max_input_tokens',
-		message: `not sent: the input is ${estimate} tokens, over --max-input-tokens ${max}, and cannot be condensed to fit: ${reason}`,
+		message: `not sent: the input is ${estimate} tokens, over the input limit of ${max}, and cannot be condensed to fit: ${reason}`,
 		retryable: false,
 		retryAfterMs: null,
 	};

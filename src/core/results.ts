@@ -275,7 +275,7 @@ export function lockResults(filePath: string): () => void {
 			const holder = Number.parseInt(safeRead(lockPath), 10);
 			if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
 				throw new ResultsFileError(
-					`${filePath}: another pacer run (pid ${holder}) is writing this file; wait for it or pick another --out`,
+					`${filePath}: another pacer run (pid ${holder}) is writing this file; wait for it, or write the results to another file`,
 				);
 			}
 			// Stale: its process is gone. Remove and try again.

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {countReport, formatCountReport} from '../../src/core/count.js';
+import {countReport} from '../../src/core/count.js';
+import {formatCountReport} from '../../src/countReport.js';
 import {formatUsd} from '../../src/core/format.js';
 import {parseJobs} from '../../src/core/input.js';
 import {displayWidth} from '../../src/core/terminalText.js';
