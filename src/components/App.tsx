@@ -98,7 +98,7 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt}: AppPr
 				<JobTable view={view} ids={ids} offset={selection.offset} selectedIndex={selection.index} rows={bodyRows} width={width} now={now} />
 			)}
 			{filterBar ? <FilterBar query={state.query} editing={state.editing} status={state.status} matches={ids.length} total={total} /> : null}
-			<HelpBar context={state.screen === 'table' && phase === 'done' ? 'done' : state.screen} width={width} notice={quitNotice(quitStep, inFlight) ?? notice} />
+			<HelpBar context={state.screen === 'table' && phase === 'done' ? 'done' : state.screen} width={width} notice={quitNotice(quitStep, inFlight) ?? notice} supports={controls.supports} />
 		</Box>
 	);
 }

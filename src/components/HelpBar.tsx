@@ -1,4 +1,5 @@
 import {Text} from 'ink';
+import type {ControlSupport} from '../core/controls.js';
 import {hintsFor, type KeyContext} from './keymap.js';
 import {useTheme} from './theme.js';
 
@@ -12,10 +13,12 @@ export interface HelpBarProps {
 	readonly width: number;
 	/** Shown instead of the hints (what a key just did, or what quitting waits for). */
 	readonly notice?: Notice | null;
+	/** The controls the run supports: keys of the others are not hinted. @default all */
+	readonly supports?: ControlSupport;
 }
 
 /** The footer: the current screen's key hints from the keymap, as many as fit. */
-export function HelpBar({context, width, notice}: HelpBarProps) {
+export function HelpBar({context, width, notice, supports}: HelpBarProps) {
 	const theme = useTheme();
 	if (notice) {
 		const colour = notice.tone === 'danger' ? theme.danger : notice.tone === 'warning' ? theme.warning : theme.accent;
@@ -25,7 +28,7 @@ export function HelpBar({context, width, notice}: HelpBarProps) {
 			</Text>
 		);
 	}
-	const shown = hintsFor(context, width);
+	const shown = hintsFor(context, width, supports);
 	return (
 		<Text wrap="truncate">
 			{shown.map((hint, i) => (

@@ -1,7 +1,7 @@
 import type {Dispatch} from 'react';
-import type {ControlSupport, RunControls} from '../core/controls.js';
+import type {RunControls} from '../core/controls.js';
 import type {Notice} from './HelpBar.js';
-import type {Command} from './keymap.js';
+import {needsOf, type Command} from './keymap.js';
 import type {RunView} from './useRunView.js';
 import type {Selection} from './useSelection.js';
 import type {ViewAction, ViewState} from './viewState.js';
@@ -23,21 +23,10 @@ export interface CommandContext {
 	readonly onQuitStep: (step: QuitStep) => void;
 }
 
-/** The control each steering command needs; a runner says which it supports (a Batch API run cannot change concurrency). */
-const NEEDS: Partial<Record<Command, {readonly control: keyof ControlSupport; readonly what: string}>> = {
-	retry: {control: 'jobs', what: 'retrying a prompt'},
-	cancel: {control: 'jobs', what: 'cancelling a prompt'},
-	retryAllFailed: {control: 'jobs', what: 'retrying failed prompts'},
-	pause: {control: 'pause', what: 'pausing'},
-	concurrencyUp: {control: 'concurrency', what: 'changing the concurrency'},
-	concurrencyDown: {control: 'concurrency', what: 'changing the concurrency'},
-	concurrencyAuto: {control: 'concurrency', what: 'changing the concurrency'},
-};
-
 /** What each command does. Reads the run at the moment of the keypress, never in render. */
 export function runCommand(command: Command, ctx: CommandContext): void {
 	const {controls, selection, dispatch, notify} = ctx;
-	const needs = NEEDS[command];
+	const needs = needsOf(command);
 	if (needs && !controls.supports[needs.control]) {
 		notify(`${needs.what} is not something this run can do`, 'warning');
 		return;

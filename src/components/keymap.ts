@@ -3,6 +3,7 @@
  * footer hints and the help screen are both rendered from it, so they cannot disagree
  * with what the keys do.
  */
+import type {ControlSupport} from '../core/controls.js';
 import type {Key} from 'ink';
 
 export type Command =
@@ -43,6 +44,8 @@ export interface KeyBinding {
 	 * when the footer is too narrow for all (0 is kept longest).
 	 */
 	readonly hint?: {readonly keys: string; readonly text: string; readonly in: readonly KeyContext[]; readonly rank: number};
+	/** The run control it needs (a runner says which it supports), and how a notice names what it does. */
+	readonly needs?: {readonly control: keyof ControlSupport; readonly what: string};
 }
 
 export const KEYMAP: readonly KeyBinding[] = [
@@ -54,13 +57,13 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{command: 'bottom', keys: ['G', 'end'], label: 'G End', description: 'last job', group: 'Move'},
 	{command: 'open', keys: ['return'], label: 'Enter', description: "the selected job's details", group: 'View', hint: {keys: '⏎', text: 'details', in: ['table', 'done'], rank: 3}},
 	{command: 'close', keys: ['escape'], label: 'Esc', description: 'close; clear the filters', group: 'View', hint: {keys: 'esc', text: 'close', in: ['detail', 'help'], rank: 1}},
-	{command: 'retry', keys: ['r'], label: 'r', description: 'retry a failed or cancelled job', group: 'Jobs', hint: {keys: 'r', text: 'retry', in: ['table', 'detail', 'done'], rank: 4}},
-	{command: 'cancel', keys: ['c'], label: 'c', description: 'cancel; a request is aborted', group: 'Jobs', hint: {keys: 'c', text: 'cancel', in: ['table', 'detail'], rank: 5}},
-	{command: 'retryAllFailed', keys: ['R'], label: 'R', description: 'retry every failed job', group: 'Jobs', hint: {keys: 'R', text: 'retry failed', in: ['table', 'done'], rank: 9}},
-	{command: 'pause', keys: ['p'], label: 'p', description: 'pause / resume sending', group: 'Run', hint: {keys: 'p', text: 'pause', in: ['table'], rank: 6}},
-	{command: 'concurrencyUp', keys: ['+', '='], label: '+', description: 'one more in flight (fixed)', group: 'Run', hint: {keys: '+-', text: 'concurrency', in: ['table'], rank: 10}},
-	{command: 'concurrencyDown', keys: ['-', '_'], label: '-', description: 'one fewer in flight (fixed)', group: 'Run'},
-	{command: 'concurrencyAuto', keys: ['a'], label: 'a', description: 'concurrency back to auto', group: 'Run'},
+	{command: 'retry', keys: ['r'], label: 'r', description: 'retry a failed or cancelled job', group: 'Jobs', hint: {keys: 'r', text: 'retry', in: ['table', 'detail', 'done'], rank: 4}, needs: {control: 'jobs', what: 'retrying a prompt'}},
+	{command: 'cancel', keys: ['c'], label: 'c', description: 'cancel; a request is aborted', group: 'Jobs', hint: {keys: 'c', text: 'cancel', in: ['table', 'detail'], rank: 5}, needs: {control: 'jobs', what: 'cancelling a prompt'}},
+	{command: 'retryAllFailed', keys: ['R'], label: 'R', description: 'retry every failed job', group: 'Jobs', hint: {keys: 'R', text: 'retry failed', in: ['table', 'done'], rank: 9}, needs: {control: 'jobs', what: 'retrying failed prompts'}},
+	{command: 'pause', keys: ['p'], label: 'p', description: 'pause / resume sending', group: 'Run', hint: {keys: 'p', text: 'pause', in: ['table'], rank: 6}, needs: {control: 'pause', what: 'pausing'}},
+	{command: 'concurrencyUp', keys: ['+', '='], label: '+', description: 'one more in flight (fixed)', group: 'Run', hint: {keys: '+-', text: 'concurrency', in: ['table'], rank: 10}, needs: {control: 'concurrency', what: 'changing the concurrency'}},
+	{command: 'concurrencyDown', keys: ['-', '_'], label: '-', description: 'one fewer in flight (fixed)', group: 'Run', needs: {control: 'concurrency', what: 'changing the concurrency'}},
+	{command: 'concurrencyAuto', keys: ['a'], label: 'a', description: 'concurrency back to auto', group: 'Run', needs: {control: 'concurrency', what: 'changing the concurrency'}},
 	{command: 'filter', keys: ['/'], label: '/', description: 'filter by id or prompt text', group: 'View', hint: {keys: '/', text: 'filter', in: ['table', 'done'], rank: 7}},
 	{command: 'statusFilter', keys: ['f'], label: 'f', description: 'cycle the status filter', group: 'View', hint: {keys: 'f', text: 'status', in: ['table', 'done'], rank: 8}},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', group: 'View', hint: {keys: '?', text: 'help', in: ['table', 'detail', 'help', 'done'], rank: 1}},
@@ -98,9 +101,18 @@ export interface Hint {
 	readonly text: string;
 }
 
-/** The footer hints of one screen that fit in `width` columns (two spaces apart), in table order. */
-export function hintsFor(context: KeyContext, width = Infinity): readonly Hint[] {
-	const all = KEYMAP.flatMap(binding => (binding.hint && binding.hint.in.includes(context) ? [binding.hint] : []));
+/** The control a command needs, if any. */
+export function needsOf(command: Command): KeyBinding['needs'] {
+	return KEYMAP.find(binding => binding.command === command)?.needs;
+}
+
+/**
+ * The footer hints of one screen that fit in `width` columns (two spaces apart), in table
+ * order; without the keys of controls the run does not support.
+ */
+export function hintsFor(context: KeyContext, width = Infinity, supports?: ControlSupport): readonly Hint[] {
+	const usable = (binding: KeyBinding) => !binding.needs || !supports || supports[binding.needs.control];
+	const all = KEYMAP.flatMap(binding => (binding.hint && binding.hint.in.includes(context) && usable(binding) ? [binding.hint] : []));
 	const kept = new Set<Hint>();
 	let used = -2;
 	for (const hint of [...all].sort((a, b) => a.rank - b.rank)) {

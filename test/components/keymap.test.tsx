@@ -47,3 +47,13 @@ test('a notice takes the place of the hints', () => {
 	const frame = stripAnsi(render(<HelpBar context="table" width={80} notice={{text: 'line-3: queued again', tone: 'info'}} />).lastFrame()!);
 	expect(frame).toBe('line-3: queued again');
 });
+
+test('the footer hints only what the run supports; the keys of a missing control are not hinted', () => {
+	const all = hintsFor('table').map(hint => hint.keys);
+	expect(all).toEqual(expect.arrayContaining(['+-', 'p', 'r', 'c']));
+	const noConcurrency = hintsFor('table', Infinity, {jobs: true, pause: true, concurrency: false}).map(hint => hint.keys);
+	expect(noConcurrency).not.toContain('+-');
+	expect(noConcurrency).toEqual(expect.arrayContaining(['p', 'r', 'c']));
+	const nothingToSteer = hintsFor('table', Infinity, {jobs: false, pause: false, concurrency: false}).map(hint => hint.keys);
+	expect(nothingToSteer).toEqual(all.filter(keys => !['+-', 'p', 'r', 'c', 'R'].includes(keys)));
+});
