@@ -5,6 +5,7 @@
  * Concurrency is the queue's business; this decides *when* a request may go, and tells
  * the engine (`pacedRpm`) how many requests a minute that comes to.
  */
+import {SerialGate} from './serialGate.js';
 import {systemClock} from './clock.js';
 import {KnownLimits, tightest} from './knownLimits.js';
 import type {Limiter, LimiterSnapshot, Permit} from './limiter.js';
@@ -44,7 +45,7 @@ export class RateLimiter implements Limiter {
 	#tokens: TokenBucket | null = null;
 	/** When the buckets' rates were last set; they follow the recovering factor. */
 	#tunedAt = -Infinity;
-	#gate: Promise<void> = Promise.resolve();
+	readonly #gate = new SerialGate();
 	/** Running mean of a request's real tokens (its estimate until settled). */
 	#tokensPerRequest = 0;
 
@@ -89,13 +90,8 @@ export class RateLimiter implements Limiter {
 	}
 
 	acquire(tokens: number, signal?: AbortSignal): Promise<Permit> {
-		// One waiter at a time, first come first served: the gate is a promise chain.
-		const turn = this.#gate.then(() => this.#waitTurn(tokens, signal));
-		this.#gate = turn.then(
-			() => undefined,
-			() => undefined,
-		);
-		return turn;
+		// One waiter at a time, first come first served.
+		return this.#gate.run(() => this.#waitTurn(tokens, signal));
 	}
 
 	async #waitTurn(tokens: number, signal?: AbortSignal): Promise<Permit> {

@@ -8,6 +8,7 @@
  * Whether a 429 without headers is a blip or a limit is judged from this process's own
  * answers (LimitEvidence, as in-process); what follows from it is shared.
  */
+import {SerialGate} from '../core/serialGate.js';
 import {createHash} from 'node:crypto';
 import type {Redis} from 'ioredis';
 import {systemClock} from '../core/clock.js';
@@ -55,7 +56,7 @@ export class RedisLimiter implements Limiter {
 	readonly #evidence = new LimitEvidence();
 	readonly #refresh: ReturnType<typeof setInterval>;
 	#snapshot: LimiterSnapshot = EMPTY;
-	#gate: Promise<void> = Promise.resolve();
+	readonly #gate = new SerialGate();
 	#tokensPerRequest = 0;
 	/** The last header limits written, so an unchanged header costs no command. */
 	#sentLimits = '';
@@ -80,12 +81,7 @@ export class RedisLimiter implements Limiter {
 	acquire(tokens: number, signal?: AbortSignal): Promise<Permit> {
 		// One waiter of this process asks Redis at a time, first come first served: the others
 		// would only poll for the same slot.
-		const turn = this.#gate.then(() => this.#waitTurn(tokens, signal));
-		this.#gate = turn.then(
-			() => undefined,
-			() => undefined,
-		);
-		return turn;
+		return this.#gate.run(() => this.#waitTurn(tokens, signal));
 	}
 
 	async #waitTurn(tokens: number, signal?: AbortSignal): Promise<Permit> {
