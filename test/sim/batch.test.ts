@@ -97,7 +97,7 @@ async function lines(openai: OpenAI, fileId: string | null | undefined): Promise
 
 describe('the Batch API simulator', () => {
 	it('runs a whole cycle: upload, validating -> in_progress -> completed, output lines shuffled with real bodies', async () => {
-		const {openai} = await setUp({batchTimeScale: 0.01});
+		const {openai} = await setUp({batchTimeScale: 0.02});
 		const inputFileId = await upload(openai, Array.from({length: 30}, (_, i) => responsesLine(i)));
 		const created = await openai.batches.create({input_file_id: inputFileId, endpoint: '/v1/responses', completion_window: '24h', metadata: {run: 'demo'}});
 		assertSchema('Batch', created);
@@ -152,6 +152,19 @@ describe('the Batch API simulator', () => {
 			expect(line.response!.body.error.code).toBe('invalid_prompt');
 		}
 		expect(await lines(openai, done.output_file_id)).toHaveLength(done.request_counts!.completed);
+	});
+
+	it('answers a line the live route would refuse with that refusal, in the error file', async () => {
+		const {openai} = await setUp();
+		const tooSmall = JSON.stringify({custom_id: 'small', method: 'POST', url: '/v1/responses', body: {model: 'gpt-4o-mini', input: 'x', max_output_tokens: 8}});
+		const batch = await openai.batches.create({input_file_id: await upload(openai, [responsesLine(1), tooSmall]), endpoint: '/v1/responses', completion_window: '24h'});
+		const done = await settled(openai, batch.id, ['completed']);
+		expect(done.request_counts).toEqual({total: 2, completed: 1, failed: 1});
+		const [line] = await lines(openai, done.error_file_id);
+		expect(line.custom_id).toBe('small');
+		expect(line.response?.status_code).toBe(400);
+		assertSchema('ErrorResponse', line.response!.body);
+		expect(line.response!.body.error).toMatchObject({param: 'max_output_tokens', code: 'integer_below_min_value'});
 	});
 
 	it('fails a batch whose input has a bad line, naming the line', async () => {
@@ -215,5 +228,8 @@ describe('the Batch API simulator', () => {
 		expect(missing.status).toBe(404);
 		const badEndpoint = (await caught(() => openai.batches.create({input_file_id: fileId, endpoint: '/v1/embeddings', completion_window: '24h'}))) as APIError;
 		expect(badEndpoint.status).toBe(400);
+		const badPurpose = (await caught(async () => openai.files.create({file: await toFile(Buffer.from('{}\n'), 'x.jsonl'), purpose: 'fine-tune'}))) as APIError;
+		expect([badPurpose.status, badPurpose.param]).toEqual([400, 'purpose']);
+		expect(((await caught(() => openai.files.retrieve('file-nope'))) as APIError).status).toBe(404);
 	});
 });
