@@ -24,12 +24,22 @@ export interface SimConfig {
 	readonly contextWindow: number;
 	readonly log: ((line: string) => void) | undefined;
 	readonly apis: ReadonlySet<SimApi>;
+	readonly batchTimeScale: number;
+	readonly batchExpireAfter: number | undefined;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
 	if (value === undefined) return fallback;
 	if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
 		throw new RangeError(`Simulator option ${name} must be a positive number (or Infinity), got ${String(value)}`);
+	}
+	return value;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+	if (value === undefined) return fallback;
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+		throw new RangeError(`Simulator option ${name} must be a finite number >= 0, got ${String(value)}`);
 	}
 	return value;
 }
@@ -76,5 +86,7 @@ export function resolveConfig(options: SimulatorOptions): SimConfig {
 		contextWindow: positive('contextWindow', options.contextWindow, DEFAULT_CONTEXT_WINDOW),
 		log: options.log,
 		apis: new Set(apis),
+		batchTimeScale: nonNegative('batchTimeScale', options.batchTimeScale, 0.005),
+		batchExpireAfter: options.batchExpireAfter === undefined ? undefined : Math.trunc(nonNegative('batchExpireAfter', options.batchExpireAfter, 0)),
 	};
 }

@@ -2,6 +2,8 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo, Socket} from 'node:net';
 import {AttemptGate} from './attempt.js';
+import {BatchesRoute, isBatchPath} from './batchesRoute.js';
+import {BatchStore} from './batchStore.js';
 import {ChatRoute} from './chatRoute.js';
 import {resolveConfig} from './config.js';
 import * as errors from './errors.js';
@@ -29,6 +31,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		'/v1/responses': config.apis.has('responses') ? new ResponsesRoute(gate, stats) : undefined,
 		'/v1/chat/completions': config.apis.has('chat') ? new ChatRoute(gate, stats) : undefined,
 	};
+	const batchStore = new BatchStore(config);
+	const batches = new BatchesRoute(batchStore);
 	const sockets = new Set<Socket>();
 
 	const onClose = (exchange: Exchange): void => {
@@ -59,6 +63,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		const exchange = new Exchange(req, res, {onStatus: (status) => stats.status(status), onClose});
 		const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '');
 		const method = req.method ?? 'GET';
+		if (isBatchPath(path)) {
+			if (authorise(exchange)) batches.handle(exchange, method, path, new URL(req.url ?? '/', 'http://sim.invalid').searchParams);
+			else req.resume();
+			return;
+		}
 		const route = method === 'POST' ? routes[path] : undefined;
 		if (route) {
 			if (!authorise(exchange)) {
@@ -113,6 +122,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 		resetStats: () => stats.reset(),
 		close(): Promise<void> {
 			closing ??= new Promise<void>((resolve) => {
+				batchStore.close();
 				server.close(() => resolve());
 				// Stalled streams and keep-alive sockets would hold close() open forever.
 				for (const socket of sockets) socket.destroy();

@@ -146,6 +146,18 @@ export interface SimulatorOptions {
 	 * @default undefined (silent)
 	 */
 	readonly log?: (line: string) => void;
+	/**
+	 * Batch API: seconds (real time) of processing per request, and per step of
+	 * validating and finalizing. A batch of N lines takes about (N + 2) times this.
+	 * @default 0.005
+	 */
+	readonly batchTimeScale?: number;
+	/**
+	 * Batch API: a batch's completion window closes after this many requests have run; the
+	 * batch ends `expired` and the rest are `batch_expired` lines in its error file.
+	 * @default undefined (no batch expires)
+	 */
+	readonly batchExpireAfter?: number;
 }
 
 /** Requests that arrived in one wall-clock second. */
