@@ -529,6 +529,24 @@ async function countCommand(
 	return 0;
 }
 
+/** Retries and timeouts: the same flags, with the same defaults, on `run` and `worker`. */
+function addRetryOptions(command: Command): Command {
+	return command
+		.option('--max-retries <n>', 'retries after the first attempt', int(0), DEFAULTS.maxRetries)
+		.option('--backoff-base <ms>', 'first retry delay before jitter', nonNegative, DEFAULTS.backoffBaseMs)
+		.option('--backoff-max <ms>', 'largest computed retry delay', nonNegative, DEFAULTS.backoffMaxMs)
+		.option('--timeout <s>', 'per attempt: connect and whole response', positive, DEFAULTS.timeoutMs / 1000)
+		.option('--idle-timeout <s>', 'a stream quiet this long counts as a timeout', positive, DEFAULTS.idleTimeoutMs / 1000)
+		.option('--max-retry-wait <s>', 'most time one prompt may wait across its retries', positive, DEFAULTS.maxRetryWaitMs / 1000);
+}
+
+/** Where requests go and the key they carry. */
+function addEndpointOptions(command: Command): Command {
+	return command
+		.option('--base-url <url>', 'an OpenAI-compatible endpoint (Responses or Chat Completions) (else OPENAI_BASE_URL); the key comes from OPENAI_API_KEY')
+		.option('--api-key-file <file>', 'read the API key from this file instead of OPENAI_API_KEY');
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
 	const program = new Command('pacer')
 		.description('Run batches of prompts against OpenAI-style APIs (Responses or Chat Completions): paced, retried, counted, never lost.')
@@ -536,7 +554,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.showHelpAfterError('(run with --help for usage)')
 		.exitOverride();
 
-	program
+	const run = program
 		.command('run')
 		.description('run a batch (dashboard on a TTY, plain lines otherwise)')
 		.argument('<prompts-file|->', '.txt (a prompt a line), .jsonl (pacer or Batch API lines), or - for stdin')
@@ -550,13 +568,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--concurrency <n|auto>', 'ceiling on requests in flight (sent, not yet answered; retries included), never exceeded; auto adapts between 1 and --max-concurrency while latency allows', concurrency, 'auto')
 		.option('--max-concurrency <n>', 'the most requests in flight --concurrency auto may reach', int(1), DEFAULTS.maxConcurrency)
 		.option('--rpm <n>', 'client-side cap on requests per minute', positive)
-		.option('--tpm <n>', 'client-side cap on tokens per minute', positive)
-		.option('--max-retries <n>', 'retries after the first attempt', int(0), DEFAULTS.maxRetries)
-		.option('--backoff-base <ms>', 'first retry delay before jitter', nonNegative, DEFAULTS.backoffBaseMs)
-		.option('--backoff-max <ms>', 'largest computed retry delay', nonNegative, DEFAULTS.backoffMaxMs)
-		.option('--timeout <s>', 'per attempt: connect and whole response', positive, DEFAULTS.timeoutMs / 1000)
-		.option('--idle-timeout <s>', 'a stream quiet this long counts as a timeout', positive, DEFAULTS.idleTimeoutMs / 1000)
-		.option('--max-retry-wait <s>', 'most time one prompt may wait across its retries', positive, DEFAULTS.maxRetryWaitMs / 1000)
+		.option('--tpm <n>', 'client-side cap on tokens per minute', positive);
+	addRetryOptions(run)
 		.option('--budget-tokens <n>', 'send nothing whose worst case would pass this many tokens', int(1))
 		.option('--budget-usd <x>', 'send nothing whose worst case would pass this many dollars', positive)
 		.option('--max-input-tokens <n>', 'longer prompts fail before sending, are truncated, or are condensed (--on-long)', int(1))
@@ -572,9 +585,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--redis <url>', 'share the rate limit with every pacer process of the same --limit-scope through Redis (else PACER_REDIS_URL)')
 		.option('--limit-scope <name>', 'the budget shared through --redis (default: the base URL and a hash of the key)')
 		.option('--queue <name>', 'with --redis: put the prompts in this shared queue, work on them, and collect every result into --out (`pacer worker` helps from any machine)')
-		.option('--lease <s>', 'with --queue: a prompt held by a worker that stopped answering goes back to the queue after this long', positive, 30)
-		.option('--base-url <url>', 'a Responses-compatible endpoint (else OPENAI_BASE_URL); the key comes from OPENAI_API_KEY')
-		.option('--api-key-file <file>', 'read the API key from this file instead of OPENAI_API_KEY')
+		.option('--lease <s>', 'with --queue: a prompt held by a worker that stopped answering goes back to the queue after this long', positive, DEFAULTS.leaseMs / 1000);
+	addEndpointOptions(run)
 		.option('--sim [profile]', `use the built-in simulator: ${PROFILES.join(', ')} (default calm)`)
 		.option('--seed <n>', 'simulator seed', int(0), 1)
 		.option('--sim-latency-scale <x>', "multiply the simulator's latencies and seeded waits (0 = instant)", nonNegative)
@@ -583,24 +595,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--sim-faults <name=rate,...>', "override the profile's fault rates, e.g. rateLimit=0.2,badRequest=0.05", faultRates)
 		.action(async (input: string, flags: RunFlags) => setExit(await runCommand(input, flags)));
 
-	program
+	const worker = program
 		.command('worker')
 		.description('take prompts from a shared queue (pacer run --queue) and run them, until the queue is drained')
 		.requiredOption('--queue <name>', 'the queue the collector named')
 		.option('--redis <url>', 'the Redis of the queue (else PACER_REDIS_URL)')
 		.option('--limit-scope <name>', 'the budget shared through Redis (default: the base URL and a hash of the key)')
-		.option('--lease <s>', 'a prompt held by a worker that stopped answering goes back to the queue after this long', positive, 30)
-		.option('--concurrency <n>', 'prompts this worker runs at once (default 8)', concurrency, 'auto')
+		.option('--lease <s>', 'a prompt held by a worker that stopped answering goes back to the queue after this long', positive, DEFAULTS.leaseMs / 1000)
+		.option('--concurrency <n>', `prompts this worker runs at once (default ${DEFAULTS.workerConcurrency})`, concurrency, 'auto')
 		.option('--rpm <n>', 'cap on requests per minute of the whole scope', positive)
-		.option('--tpm <n>', 'cap on tokens per minute of the whole scope', positive)
-		.option('--max-retries <n>', 'retries after the first attempt', int(0), DEFAULTS.maxRetries)
-		.option('--backoff-base <ms>', 'first retry delay before jitter', nonNegative, DEFAULTS.backoffBaseMs)
-		.option('--backoff-max <ms>', 'largest computed retry delay', nonNegative, DEFAULTS.backoffMaxMs)
-		.option('--timeout <s>', 'per attempt: connect and whole response', positive, DEFAULTS.timeoutMs / 1000)
-		.option('--idle-timeout <s>', 'a stream quiet this long counts as a timeout', positive, DEFAULTS.idleTimeoutMs / 1000)
-		.option('--max-retry-wait <s>', 'most time one prompt may wait across its retries', positive, DEFAULTS.maxRetryWaitMs / 1000)
-		.option('--base-url <url>', 'a Responses-compatible endpoint (else OPENAI_BASE_URL); the key comes from OPENAI_API_KEY')
-		.option('--api-key-file <file>', 'read the API key from this file instead of OPENAI_API_KEY')
+		.option('--tpm <n>', 'cap on tokens per minute of the whole scope', positive);
+	addEndpointOptions(addRetryOptions(worker))
 		.addOption(new Option('--api <api>', 'responses, chat (/chat/completions), or auto: Responses, switching to chat on a server without it').choices(['responses', 'chat', 'auto']).default(DEFAULTS.api))
 		.option('--sim [profile]', `use the built-in simulator: ${PROFILES.join(', ')} (default calm)`)
 		.option('--seed <n>', 'simulator seed', int(0), 1)

@@ -27,6 +27,10 @@ export const DEFAULTS = {
 	maxConcurrency: 64,
 	/** Connection failures in a row (no success between) after which the run stops. @default 25 */
 	maxConsecutiveConnectionFailures: 25,
+	/** How long a shared-queue prompt stays with a worker that stopped answering before it goes back, ms. @default 30000 */
+	leaseMs: 30_000,
+	/** Prompts one `pacer worker` runs at once. @default 8 */
+	workerConcurrency: 8,
 	/** How often a results file that takes nothing (a full disk) is tried again, ms. @default 1000 */
 	retryWriteMs: 1000,
 } as const;

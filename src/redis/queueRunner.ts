@@ -96,6 +96,7 @@ export class QueueRunner implements Runner {
 	#stopWatch: () => void = () => {};
 	#events: QueueEvents | null = null;
 	#rescan: ReturnType<typeof setInterval> | null = null;
+	#scanning = false;
 	#startedAt = 0;
 	#finishedAt: number | null = null;
 	#stopReason: string | null = null;
@@ -185,7 +186,9 @@ export class QueueRunner implements Runner {
 
 	/** Look up every prompt still missing: those that finished unheard are written now. */
 	async #scan(): Promise<void> {
-		if (this.#closed) return;
+		// A scan of 100,000 missing prompts can outlast the interval: never two at once.
+		if (this.#closed || this.#scanning) return;
+		this.#scanning = true;
 		try {
 			for (const [jobId, spec] of this.#toAdd) {
 				await this.#add(jobId, spec);
@@ -203,6 +206,8 @@ export class QueueRunner implements Runner {
 			}
 		} catch {
 			// Redis is away; the next scan (or its return) tries again.
+		} finally {
+			this.#scanning = false;
 		}
 	}
 

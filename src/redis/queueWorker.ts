@@ -10,6 +10,7 @@
  * a worker that takes it sends nothing, and one that is running it aborts the request at
  * its next heartbeat; either way the record says `cancelled`.
  */
+import {DEFAULTS} from '../core/defaults.js';
 import * as os from 'node:os';
 import {Worker, type Job} from 'bullmq';
 import type {Redis} from 'ioredis';
@@ -68,10 +69,10 @@ export class QueueWorker {
 	constructor(options: QueueWorkerOptions) {
 		this.#options = options;
 		this.#limiter = new MeteredLimiter(options.limiter);
-		const leaseMs = options.leaseMs ?? 30_000;
+		const leaseMs = options.leaseMs ?? DEFAULTS.leaseMs;
 		this.#worker = new Worker<QueueJobData, QueueJobResult>(options.queue, job => this.#run(job), {
 			connection: options.redis,
-			concurrency: options.concurrency ?? 8,
+			concurrency: options.concurrency ?? DEFAULTS.workerConcurrency,
 			lockDuration: leaseMs,
 			stalledInterval: leaseMs,
 			maxStalledCount: MAX_STALLS,
@@ -112,7 +113,7 @@ export class QueueWorker {
 
 	/** Prompts this worker runs at once. */
 	get concurrency(): number {
-		return this.#options.concurrency ?? 8;
+		return this.#options.concurrency ?? DEFAULTS.workerConcurrency;
 	}
 
 	async #run(job: Job<QueueJobData, QueueJobResult>): Promise<QueueJobResult> {

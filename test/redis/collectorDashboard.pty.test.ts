@@ -15,7 +15,7 @@ import {startRedis, type RedisServer} from '../helpers/redis.js';
 import {KEYS} from '../helpers/terminal.js';
 import {waitUntil} from '../helpers/wait.js';
 
-const KEY = 'sk-test-dashboard-0123456789';
+const KEY = 'fake-key-dashboard';
 
 let redis: RedisServer;
 let sim: Simulator;

@@ -12,7 +12,7 @@ import {readRecords, runCli, startCli} from '../helpers/cli.js';
 import {freePort, startRedis, type RedisServer} from '../helpers/redis.js';
 import {waitUntil} from '../helpers/wait.js';
 
-const KEY = 'sk-test-never-in-redis-0123456789';
+const KEY = 'fake-key-never-in-redis';
 
 let redis: RedisServer;
 let sim: Simulator;

@@ -60,7 +60,7 @@ describe('RedisLimiter', () => {
 
 describe('defaultLimitScope', () => {
 	it('one key on one endpoint shares; another key does not; the key is never in it', () => {
-		const key = 'sk-proj-abcdefghijklmnop';
+		const key = 'fake-key-abcdefghijklmnop';
 		const scope = defaultLimitScope('https://api.example.com/v1', key);
 		expect(defaultLimitScope('https://api.example.com/v1', key)).toBe(scope);
 		expect(defaultLimitScope('https://api.example.com/v1', 'sk-other')).not.toBe(scope);

@@ -28,7 +28,7 @@ async function threeProcesses(sim: Simulator, extra: readonly string[], tag: str
 	const runs = [1, 2, 3].map(n => {
 		const file = path.join(dir, `${tag}-${n}.txt`);
 		fs.writeFileSync(file, Array.from({length: PROMPTS}, (_, i) => `process ${n} prompt ${i + 1}`).join('\n') + '\n');
-		return startCli(['run', file, '--base-url', sim.url, '--no-tui', '--json', '--max-retries', '8', ...extra], {env: {OPENAI_API_KEY: 'sk-test-shared-0123456789'}});
+		return startCli(['run', file, '--base-url', sim.url, '--no-tui', '--json', '--max-retries', '8', ...extra], {env: {OPENAI_API_KEY: 'fake-key-shared'}});
 	});
 	return Promise.all(runs.map(r => r.done));
 }

@@ -12,7 +12,7 @@ import {readRecords, startCli} from '../helpers/cli.js';
 import {startRedis, type RedisServer} from '../helpers/redis.js';
 import {waitUntil} from '../helpers/wait.js';
 
-const KEY = 'sk-test-queue-0123456789';
+const KEY = 'fake-key-queue';
 const env = {OPENAI_API_KEY: KEY};
 
 let redis: RedisServer;
