@@ -77,7 +77,7 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{command: 'statusFilter', keys: ['f'], label: 'f', description: 'cycle the status filter', group: 'View', hint: {keys: 'f', text: 'status', in: ['table', 'done'], rank: 8}},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', group: 'View', hint: {keys: '?', text: 'help', in: ['table', 'detail', 'help', 'done'], rank: 1}},
 	{command: 'batchPrev', keys: ['['], label: '[', description: 'batch cursor (›) to the previous batch', group: 'Batches', batchOnly: true},
-	{command: 'batchNext', keys: [']'], label: ']', description: 'batch cursor (›) to the next batch', group: 'Batches', hint: {keys: '[]', text: 'pick batch', in: ['table', 'detail'], rank: 3}, batchOnly: true},
+	{command: 'batchNext', keys: [']'], label: ']', description: 'batch cursor (›) to the next batch', group: 'Batches', hint: {keys: '[]', text: 'batch', in: ['table', 'detail'], rank: 1}, batchOnly: true},
 	{command: 'cancelBatch', keys: ['X'], label: 'X', description: 'cancel the batch at the cursor; done lines are kept', group: 'Batches', hint: {keys: 'X', text: 'cancel batch', in: ['table', 'detail'], rank: 1}, batchOnly: true},
 	{
 		command: 'quit',

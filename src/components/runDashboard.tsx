@@ -159,7 +159,7 @@ export async function runDashboard(run: DashboardRun, options: DashboardOptions)
 /** What `q` left behind in a `--batch-api` run, and how to come back to it. */
 export function detachedLine(run: Pick<PreparedRun, 'store'>): string {
 	const going = (run.store.getState().batches ?? []).filter(row => row.batchId != null && !batchEnded(row)).length;
-	return `pacer: detached; ${going} batch${going === 1 ? '' : 'es'} go${going === 1 ? 'es' : ''} on at the provider (the same command with --resume re-attaches)`;
+	return `pacer: detached; ${going} batch${going === 1 ? '' : 'es'} go${going === 1 ? 'es' : ''} on at the provider; --resume re-attaches`;
 }
 
 /**

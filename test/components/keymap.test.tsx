@@ -35,10 +35,11 @@ test('the help screen lists every command of the keymap with its keys; the batch
 test('in a --batch-api run the footer hints the batch keys and q as detach; a live run never does', () => {
 	expect(hintsFor('table', Infinity).map(hint => hint.keys)).not.toContain('X');
 	const batch = hintsFor('table', Infinity, {jobs: false, pause: false, concurrency: false}, true).map(hint => `${hint.keys} ${hint.text}`);
-	expect(batch).toEqual(expect.arrayContaining(['[] pick batch', 'X cancel batch', 'q detach (batches go on; --resume re-attaches)']));
+	expect(batch).toEqual(expect.arrayContaining(['[] batch', 'X cancel batch', 'q detach (batches go on; --resume re-attaches)']));
 	const narrow = stripAnsi(render(<HelpBar context="table" width={80} supports={{jobs: false, pause: false, concurrency: false}} batch />).lastFrame()!);
 	expect(narrow.length).toBeLessThanOrEqual(80);
 	expect(narrow).toContain('X cancel batch');
+	expect(narrow).toContain('[] batch');
 	expect(narrow).toContain('q detach (batches go on; --resume re-attaches)');
 });
 
