@@ -15,10 +15,12 @@ export interface HelpBarProps {
 	readonly notice?: Notice | null;
 	/** The controls the run supports: keys of the others are not hinted. @default all */
 	readonly supports?: ControlSupport;
+	/** A `--batch-api` run under way: the batch keys, and `q` as detach. @default false */
+	readonly batch?: boolean;
 }
 
 /** The footer: the current screen's key hints from the keymap, as many as fit. */
-export function HelpBar({context, width, notice, supports}: HelpBarProps) {
+export function HelpBar({context, width, notice, supports, batch = false}: HelpBarProps) {
 	const theme = useTheme();
 	if (notice) {
 		const colour = notice.tone === 'danger' ? theme.danger : notice.tone === 'warning' ? theme.warning : theme.accent;
@@ -28,7 +30,7 @@ export function HelpBar({context, width, notice, supports}: HelpBarProps) {
 			</Text>
 		);
 	}
-	const shown = hintsFor(context, width, supports);
+	const shown = hintsFor(context, width, supports, batch);
 	return (
 		<Text wrap="truncate">
 			{shown.map((hint, i) => (

@@ -1,5 +1,7 @@
 import type {Dispatch} from 'react';
+import type {BatchControls} from '../batch/batchRow.js';
 import type {RunControls} from '../core/controls.js';
+import {cancelRefusal} from './batchView.js';
 import type {Notice} from './HelpBar.js';
 import {needsOf, type Command} from './keymap.js';
 import type {RunView} from './useRunView.js';
@@ -21,7 +23,20 @@ export interface CommandContext {
 	readonly onQuit: () => QuitStep;
 	readonly onInterrupt: () => void;
 	readonly onQuitStep: (step: QuitStep) => void;
+	/** A `--batch-api` run's controls and batch cursor; null for any other run. */
+	readonly batch: BatchCommandContext | null;
 }
+
+export interface BatchCommandContext {
+	readonly controls: BatchControls;
+	/** Index into the run's batches of the one the cancel key acts on. */
+	readonly cursor: number;
+	moveCursor(index: number): void;
+	/** `q` while the batches are under way: stop watching and leave them running. */
+	detach(): void;
+}
+
+const NOT_BATCH = 'only a --batch-api run has batches';
 
 /** What each command does. Reads the run at the moment of the keypress, never in render. */
 export function runCommand(command: Command, ctx: CommandContext): void {
@@ -98,7 +113,27 @@ export function runCommand(command: Command, ctx: CommandContext): void {
 			controls.setConcurrency('auto');
 			notify(`concurrency auto: adapts between 1 and ${run.rate.maxConcurrency}`);
 			break;
+		case 'batchPrev':
+		case 'batchNext': {
+			if (!ctx.batch) return notify(`moving the batch cursor: ${NOT_BATCH}`, 'warning');
+			const rows = run.batches ?? [];
+			if (rows.length === 0) return notify('no batch yet: the request files are being prepared', 'warning');
+			ctx.batch.moveCursor(Math.max(0, Math.min(rows.length - 1, ctx.batch.cursor + (command === 'batchNext' ? 1 : -1))));
+			break;
+		}
+		case 'cancelBatch': {
+			if (!ctx.batch) return notify(`cancelling a batch: ${NOT_BATCH}`, 'warning');
+			const row = run.batches?.[ctx.batch.cursor];
+			if (!row) return notify('no batch yet: the request files are being prepared', 'warning');
+			const refusal = cancelRefusal(row);
+			if (refusal) return notify(refusal, 'warning');
+			ctx.batch.controls.cancelBatch(row.batchId!);
+			notify(`part ${row.part}/${row.parts}: cancelling ${row.batchId} (its finished lines are kept)`);
+			break;
+		}
 		case 'quit':
+			// Detaching from a run that is over would leave nothing running: q just leaves.
+			if (ctx.batch && run.run.phase !== 'done') return ctx.batch.detach();
 			ctx.onQuitStep(ctx.onQuit());
 			break;
 		case 'interrupt':

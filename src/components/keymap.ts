@@ -25,6 +25,9 @@ export type Command =
 	| 'filter'
 	| 'statusFilter'
 	| 'help'
+	| 'batchPrev'
+	| 'batchNext'
+	| 'cancelBatch'
 	| 'quit'
 	| 'interrupt';
 
@@ -38,7 +41,7 @@ export interface KeyBinding {
 	/** How the help screen writes the keys. */
 	readonly label: string;
 	readonly description: string;
-	readonly group: 'Move' | 'Jobs' | 'Run' | 'View';
+	readonly group: 'Move' | 'Jobs' | 'Batches' | 'Run' | 'View';
 	/**
 	 * Footer hint (shorter than the description), the screens that show it, and its rank
 	 * when the footer is too narrow for all (0 is kept longest).
@@ -46,7 +49,13 @@ export interface KeyBinding {
 	readonly hint?: {readonly keys: string; readonly text: string; readonly in: readonly KeyContext[]; readonly rank: number};
 	/** The run control it needs (a runner says which it supports), and how a notice names what it does. */
 	readonly needs?: {readonly control: keyof ControlSupport; readonly what: string};
+	/** Listed and hinted only in a `--batch-api` run (elsewhere the key says it does not apply). */
+	readonly batchOnly?: boolean;
+	/** What the key says in a `--batch-api` run, where it does something else. */
+	readonly inBatch?: {readonly description: string; readonly hint: string};
 }
+
+const DETACH = 'detach (batches go on; --resume re-attaches)';
 
 export const KEYMAP: readonly KeyBinding[] = [
 	{command: 'up', keys: ['up', 'k'], label: '↑ k', description: 'select the previous job', group: 'Move', hint: {keys: '↑↓', text: 'move', in: ['table', 'detail', 'done'], rank: 2}},
@@ -67,7 +76,18 @@ export const KEYMAP: readonly KeyBinding[] = [
 	{command: 'filter', keys: ['/'], label: '/', description: 'filter by id or prompt text', group: 'View', hint: {keys: '/', text: 'filter', in: ['table', 'done'], rank: 7}},
 	{command: 'statusFilter', keys: ['f'], label: 'f', description: 'cycle the status filter', group: 'View', hint: {keys: 'f', text: 'status', in: ['table', 'done'], rank: 8}},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', group: 'View', hint: {keys: '?', text: 'help', in: ['table', 'detail', 'help', 'done'], rank: 1}},
-	{command: 'quit', keys: ['q'], label: 'q', description: 'quit (again: abort in-flight)', group: 'Run', hint: {keys: 'q', text: 'quit', in: ['table', 'detail', 'help', 'done'], rank: 0}},
+	{command: 'batchPrev', keys: ['['], label: '[', description: 'batch cursor (›) to the previous batch', group: 'Batches', batchOnly: true},
+	{command: 'batchNext', keys: [']'], label: ']', description: 'batch cursor (›) to the next batch', group: 'Batches', hint: {keys: '[]', text: 'batch', in: ['table', 'detail'], rank: 1}, batchOnly: true},
+	{command: 'cancelBatch', keys: ['X'], label: 'X', description: 'cancel the batch at the cursor; done lines are kept', group: 'Batches', hint: {keys: 'X', text: 'cancel batch', in: ['table', 'detail'], rank: 1}, batchOnly: true},
+	{
+		command: 'quit',
+		keys: ['q'],
+		label: 'q',
+		description: 'quit (again: abort in-flight)',
+		group: 'Run',
+		hint: {keys: 'q', text: 'quit', in: ['table', 'detail', 'help', 'done'], rank: 0},
+		inBatch: {description: DETACH, hint: DETACH},
+	},
 	{command: 'interrupt', keys: ['ctrl+c'], label: 'Ctrl+C', description: 'abort in-flight and leave', group: 'Run'},
 ];
 
@@ -106,13 +126,24 @@ export function needsOf(command: Command): KeyBinding['needs'] {
 	return KEYMAP.find(binding => binding.command === command)?.needs;
 }
 
+/** The bindings a run lists: a live run none of the batch keys, a `--batch-api` run their batch wording. */
+export function bindingsFor(batch = false): readonly KeyBinding[] {
+	return KEYMAP.flatMap(binding => {
+		if (!batch) return binding.batchOnly ? [] : [binding];
+		if (!binding.inBatch) return [binding];
+		const hint = binding.hint && {...binding.hint, text: binding.inBatch.hint};
+		return [{...binding, description: binding.inBatch.description, hint}];
+	});
+}
+
 /**
  * The footer hints of one screen that fit in `width` columns (two spaces apart), in table
- * order; without the keys of controls the run does not support.
+ * order; without the keys of controls the run does not support; with the batch keys and
+ * their wording when `batch` (a `--batch-api` run still under way).
  */
-export function hintsFor(context: KeyContext, width = Infinity, supports?: ControlSupport): readonly Hint[] {
+export function hintsFor(context: KeyContext, width = Infinity, supports?: ControlSupport, batch = false): readonly Hint[] {
 	const usable = (binding: KeyBinding) => !binding.needs || !supports || supports[binding.needs.control];
-	const all = KEYMAP.flatMap(binding => (binding.hint && binding.hint.in.includes(context) && usable(binding) ? [binding.hint] : []));
+	const all = bindingsFor(batch).flatMap(binding => (binding.hint && binding.hint.in.includes(context) && usable(binding) ? [binding.hint] : []));
 	const kept = new Set<Hint>();
 	let used = -2;
 	for (const hint of [...all].sort((a, b) => a.rank - b.rank)) {

@@ -18,15 +18,26 @@ export interface ScreenLayout {
 const HEADER_ROWS = 1;
 const FOOTER_ROWS = 1;
 
-/** `banner`: the one-line disk banner under the header; `clusterRows`: the rows a cluster panel wants. */
-export function screenLayout(size: TerminalSize, options: {filterBar: boolean; banner?: boolean; clusterRows?: number}): ScreenLayout & {clusterRows: number} {
+/** The table keeps at least this many rows: a short terminal gets a panel's first line only. */
+const MIN_TABLE_ROWS = 5;
+
+/** A panel's rows: all it wants while the table keeps its minimum, else its first line. */
+const panelRows = (wanted: number, spare: number) => (wanted === 0 ? 0 : spare - wanted >= MIN_TABLE_ROWS ? wanted : 1);
+
+/**
+ * `banner`: the one-line disk banner under the header; `clusterRows`, `batchRows`: the rows
+ * a cluster panel and a batch panel want.
+ */
+export function screenLayout(
+	size: TerminalSize,
+	options: {filterBar: boolean; banner?: boolean; clusterRows?: number; batchRows?: number},
+): ScreenLayout & {clusterRows: number; batchRows: number} {
 	const height = Math.max(1, size.rows - 1);
 	const statsRows = height >= 14 ? 4 : 2;
 	const fixed = HEADER_ROWS + statsRows + FOOTER_ROWS + (options.filterBar ? 1 : 0) + (options.banner ? 1 : 0);
-	// The table keeps at least 5 rows: a short terminal gets the panel's budget line only.
-	const wanted = options.clusterRows ?? 0;
-	const clusterRows = wanted === 0 ? 0 : height - fixed - wanted >= 5 ? wanted : 1;
-	return {width: Math.max(20, size.columns), height, statsRows, clusterRows, bodyRows: Math.max(1, height - fixed - clusterRows)};
+	const clusterRows = panelRows(options.clusterRows ?? 0, height - fixed);
+	const batchRows = panelRows(options.batchRows ?? 0, height - fixed - clusterRows);
+	return {width: Math.max(20, size.columns), height, statsRows, clusterRows, batchRows, bodyRows: Math.max(1, height - fixed - clusterRows - batchRows)};
 }
 
 export interface TableColumns {

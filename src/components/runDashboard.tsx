@@ -5,6 +5,7 @@
  */
 import {EXIT, SIGNAL_EXIT} from '../exitCodes.js';
 import {render} from 'ink';
+import type {BatchControls} from '../batch/batchRow.js';
 import type {CastWriter} from '../core/cast.js';
 import {systemClock} from '../core/clock.js';
 import {redactSecrets} from '../core/secrets.js';
@@ -12,6 +13,7 @@ import type {Clock} from '../core/types.js';
 import {fallbackReport, formatSummary} from '../headless.js';
 import type {PreparedRun} from '../runBatch.js';
 import {App} from './App.js';
+import {batchEnded} from './batchView.js';
 import {TerminalScreen} from './screen.js';
 import {DashboardSession, type Interruption} from './session.js';
 import {themeFor, ThemeContext} from './theme.js';
@@ -49,13 +51,17 @@ const STORE_THROTTLE_MS = Math.ceil(1000 / STORE_UPDATES_PER_SECOND);
 /** After a signal the process is gone by then, whatever the requests or the disk do. */
 const SIGNAL_DEADLINE_MS = 4500;
 
+/** A prepared run, and beside its runner the controls a `--batch-api` run adds (absent: any other run). */
+export type DashboardRun = PreparedRun & {readonly batchControls?: BatchControls};
+
 /** Run `run` under the dashboard; resolves with the exit code once the terminal is restored. */
-export async function runDashboard(run: PreparedRun, options: DashboardOptions): Promise<number> {
+export async function runDashboard(run: DashboardRun, options: DashboardOptions): Promise<number> {
 	const stdout = options.stdout ?? process.stdout;
 	const stdin = options.stdin ?? process.stdin;
 	const screen = new TerminalScreen(stdout);
 	const view = throttleStore(run.store, STORE_THROTTLE_MS);
 	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: options.exitWhenDone});
+	const batchControls = run.batchControls;
 
 	// The terminal back, then the records saved where they can go, whatever else is stuck.
 	const leaveNow = (code: number) => {
@@ -107,6 +113,8 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 				outPath={run.outPath}
 				onQuit={() => session.quit()}
 				onInterrupt={() => session.interrupt('ctrl+c' satisfies Interruption)}
+				batchControls={batchControls}
+				onDetach={batchControls ? () => session.detach(() => batchControls.detach()) : undefined}
 			/>
 		</ThemeContext.Provider>,
 		{stdout: screen.stream, stdin, stderr: process.stderr, maxFps: INK_MAX_FPS, exitOnCtrlC: false, patchConsole: false},
@@ -127,6 +135,7 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		stopRecording();
 		screen.restore();
 		stdout.write(`${formatSummary(summary, {outPath: run.outPath, alreadyDone: run.alreadyDone})}\n`);
+		if (session.detached) stdout.write(`${detachedLine(run)}\n`);
 		if (cast?.failure) process.stderr.write(`pacer: ${cast.failure}\n`);
 		else if (cast) stdout.write(`pacer: recorded the dashboard to ${cast.path}\n`);
 		const saved = fallbackReport(run);
@@ -145,6 +154,12 @@ export async function runDashboard(run: PreparedRun, options: DashboardOptions):
 		screen.restore();
 		for (const [event, handler] of handlers) process.off(event, handler);
 	}
+}
+
+/** What `q` left behind in a `--batch-api` run, and how to come back to it. */
+export function detachedLine(run: Pick<PreparedRun, 'store'>): string {
+	const going = (run.store.getState().batches ?? []).filter(row => row.batchId != null && !batchEnded(row)).length;
+	return `pacer: detached; ${going} batch${going === 1 ? '' : 'es'} go${going === 1 ? 'es' : ''} on at the provider; --resume re-attaches`;
 }
 
 /**

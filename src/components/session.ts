@@ -30,6 +30,7 @@ export class DashboardSession {
 	#resolve!: (code: number) => void;
 	#reject!: (error: unknown) => void;
 	#left = false;
+	#detached = false;
 
 	constructor(runner: SessionRunner, store: RunStore, options: {exitWhenDone: boolean}) {
 		this.#runner = runner;
@@ -68,6 +69,22 @@ export class DashboardSession {
 		}
 		this.#abort('quit twice from the dashboard');
 		return 'aborting';
+	}
+
+	/**
+	 * `q` in a `--batch-api` run: the run stops watching (`detach`), the batches go on at
+	 * the provider, and the dashboard leaves at once; `--resume` re-attaches later.
+	 */
+	detach(detach: () => void): void {
+		if (this.#left) return;
+		this.#detached = true;
+		detach();
+		this.#leave();
+	}
+
+	/** The session ended by `detach`. */
+	get detached(): boolean {
+		return this.#detached;
 	}
 
 	/**

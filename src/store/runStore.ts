@@ -12,12 +12,14 @@ import {queuedSnapshot, type BudgetFigures, type JobSnapshot, type RateFigures, 
 import type {JobSpec} from '../core/types.js';
 import {DEFAULTS} from '../core/defaults.js';
 import type {ClusterFigures} from '../redis/cluster.js';
+import type {BatchRow} from '../batch/batchRow.js';
 
 /** A job as the dashboard shows it. */
 export type JobView = JobSnapshot;
 export type Totals = RunTotals;
 export type {BudgetFigures, RateFigures, RunInfo, RunPhase, StatusCounts} from '../core/runSink.js';
 export type {ClusterFigures, WorkerFigures} from '../redis/cluster.js';
+export type {BatchRow, BatchStatus} from '../batch/batchRow.js';
 
 /** A run on a shared queue (`--queue`): who works on it and how the shared budget is used. */
 export interface ClusterState {
@@ -55,6 +57,8 @@ export interface RunState {
 	readonly disk: DiskStatus | null;
 	/** Null for a run of one process; set by the wiring of a collector. */
 	readonly cluster: ClusterState | null;
+	/** The batches of a `--batch-api` run, by part; null for a run that is not one. */
+	readonly batches: readonly BatchRow[] | null;
 }
 
 export interface RunActions {
@@ -71,6 +75,8 @@ export interface RunActions {
 	setRun(patch: Partial<RunInfo>): void;
 	setDisk(disk: DiskStatus | null): void;
 	setCluster(patch: Partial<ClusterState>): void;
+	/** The whole list, as the batch runner last saw it (a new array on every change). */
+	setBatches(rows: readonly BatchRow[]): void;
 }
 
 export type RunStore = StoreApi<RunState & RunActions>;
@@ -95,6 +101,7 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 		run: {phase: 'idle', model: '', endpoint: '', startedAt: null, finishedAt: null, stopReason: null, stopKind: null, ...init.run},
 		disk: null,
 		cluster: null,
+		batches: null,
 
 		addViews(views) {
 			const order = [...get().order];
@@ -162,6 +169,10 @@ export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'bu
 
 		setCluster(patch) {
 			set({cluster: {figures: null, note: null, ...get().cluster, ...patch}});
+		},
+
+		setBatches(rows) {
+			set({batches: rows});
 		},
 	}));
 }

@@ -2,7 +2,7 @@ import {render} from 'ink-testing-library';
 import {expect, test} from 'vitest';
 import {HelpBar} from '../../src/components/HelpBar.js';
 import {HelpScreen} from '../../src/components/HelpScreen.js';
-import {commandFor, hintsFor, KEYMAP} from '../../src/components/keymap.js';
+import {bindingsFor, commandFor, hintsFor, KEYMAP} from '../../src/components/keymap.js';
 import {stripAnsi} from '../helpers/terminal.js';
 
 test('every key of issue 3 is bound, each to one command', () => {
@@ -11,16 +11,36 @@ test('every key of issue 3 is bound, each to one command', () => {
 		g: 'top', home: 'top', G: 'bottom', end: 'bottom', return: 'open', escape: 'close',
 		r: 'retry', c: 'cancel', R: 'retryAllFailed', p: 'pause', '+': 'concurrencyUp', '-': 'concurrencyDown', a: 'concurrencyAuto',
 		'/': 'filter', f: 'statusFilter', '?': 'help', q: 'quit', 'ctrl+c': 'interrupt',
+		'[': 'batchPrev', ']': 'batchNext', X: 'cancelBatch',
 	};
 	for (const [key, command] of Object.entries(expected)) expect(commandFor(key), key).toBe(command);
 	const keys = KEYMAP.flatMap(binding => binding.keys);
 	expect(new Set(keys).size).toBe(keys.length);
 });
 
-test('the help screen lists every command of the keymap with its keys', () => {
+test('the help screen lists every command of the keymap with its keys; the batch keys only in a --batch-api run', () => {
 	const frame = stripAnsi(render(<HelpScreen width={100} height={40} />).lastFrame()!);
-	for (const binding of KEYMAP) expect(frame).toContain(`${binding.label}`.padEnd(6).trimEnd());
-	for (const binding of KEYMAP) expect(frame).toContain(binding.description.slice(0, 30));
+	const live = KEYMAP.filter(binding => !binding.batchOnly);
+	for (const binding of live) expect(frame).toContain(`${binding.label}`.padEnd(6).trimEnd());
+	for (const binding of live) expect(frame).toContain(binding.description.slice(0, 30));
+	expect(frame).not.toContain('Batches');
+	expect(frame).not.toContain('detach');
+	const batch = stripAnsi(render(<HelpScreen width={160} height={40} batch />).lastFrame()!);
+	for (const binding of bindingsFor(true)) expect(batch).toContain(binding.description.slice(0, 30));
+	expect(batch).toMatch(/^ {2}X +cancel the batch at the cursor; done lines are kept$/m);
+	expect(batch).toMatch(/^ {2}q +detach \(batches go on; --resume re-attaches\)$/m);
+	expect(batch).not.toContain('quit (again');
+});
+
+test('in a --batch-api run the footer hints the batch keys and q as detach; a live run never does', () => {
+	expect(hintsFor('table', Infinity).map(hint => hint.keys)).not.toContain('X');
+	const batch = hintsFor('table', Infinity, {jobs: false, pause: false, concurrency: false}, true).map(hint => `${hint.keys} ${hint.text}`);
+	expect(batch).toEqual(expect.arrayContaining(['[] batch', 'X cancel batch', 'q detach (batches go on; --resume re-attaches)']));
+	const narrow = stripAnsi(render(<HelpBar context="table" width={80} supports={{jobs: false, pause: false, concurrency: false}} batch />).lastFrame()!);
+	expect(narrow.length).toBeLessThanOrEqual(80);
+	expect(narrow).toContain('X cancel batch');
+	expect(narrow).toContain('[] batch');
+	expect(narrow).toContain('q detach (batches go on; --resume re-attaches)');
 });
 
 test('at 80x24 the help uses two columns and stays inside its rows', () => {

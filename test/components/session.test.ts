@@ -58,3 +58,19 @@ test('Ctrl+C after the run ended leaves with the run exit code, not 130', async 
 	session.interrupt('ctrl+c');
 	expect(await session.exited).toBe(0);
 });
+
+test('detach (q in a batch run) tells the run once and leaves at once, without stopping the runner', async () => {
+	run = await simRun(prompts(3), {latencyScale: 5, concurrency: 1});
+	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: false});
+	session.start();
+	await waitUntil(() => run!.store.getState().counts.running > 0, 'a request in flight');
+	let detached = 0;
+	session.detach(() => detached++);
+	await session.exited;
+	session.detach(() => detached++);
+	expect(detached).toBe(1);
+	expect(session.detached).toBe(true);
+	// Nothing asked the runner to stop: its request is still in flight.
+	expect(run.store.getState().run.phase).toBe('running');
+	expect(run.store.getState().counts.running).toBe(1);
+});
