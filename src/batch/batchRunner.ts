@@ -1,0 +1,447 @@
+/**
+ * The Batch API runner: the run's jobs go to the provider as batch files instead of one
+ * request at a time. Each part is uploaded, its batch created (the state file saved
+ * before each next step, ./stateFile.ts), polled until it ends and its files collected
+ * into `--out`, one record per id; `thenLive` sends what failed or expired through the
+ * live engine at the end. A detach (Ctrl+C, SIGTERM, `q`) stops watching and leaves the
+ * batches running: `--resume` re-attaches to them from the state file.
+ *
+ * It implements the Runner seam (jobs, pause and concurrency are not the provider's to
+ * steer) and BatchControls; the dashboard hears it through the sink and `onBatches`.
+ */
+import {randomBytes} from 'node:crypto';
+import type OpenAI from 'openai';
+import {toFile} from 'openai';
+import type {BackoffOptions} from '../core/backoff.js';
+import {systemClock} from '../core/clock.js';
+import type {ControlSupport} from '../core/controls.js';
+import type {EngineEvent} from '../core/engineEvents.js';
+import {RunLedger, type RunSummary} from '../core/ledger.js';
+import type {Price} from '../core/prices.js';
+import type {ResultsWriter} from '../core/resultsWriter.js';
+import type {Runner} from '../core/runner.js';
+import {silentSink, type RunSink} from '../core/runSink.js';
+import type {Clock, ConcurrencyMode, ErrorInfo, JobSpec, ResultRecord} from '../core/types.js';
+import {batchTotals, changeOf, jobFacts, queuedViews} from './batchView.js';
+import type {BatchControls, BatchRow} from './batchRow.js';
+import {collectBatch} from './collect.js';
+import {PartBudget} from './partBudget.js';
+import {ProviderError, waitForBatch, withRetries, type Batch, type CallPolicy, type PollOptions} from './poll.js';
+import {requestParts, type BatchJobRequest, type PartLimits} from './requestLines.js';
+import {inputHash, layOut} from './runLayout.js';
+import {readState, STATE_VERSION, StateFileError, writeState, type PartState, type RunState} from './stateFile.js';
+
+export interface BatchRunnerOptions {
+	readonly openai: OpenAI;
+	/** Every job of the input, prepared (resume's done ones too: they make the input's hash). */
+	readonly jobs: readonly BatchJobRequest[];
+	/** Ids whose success is already in `--out`: no line is built for them. @default none */
+	readonly done?: ReadonlySet<string>;
+	/** `<out>.batches.json`; null keeps the state in memory only (library use without `out`). */
+	readonly statePath: string | null;
+	/** Re-attach to the batches the state file names. @default false */
+	readonly resume?: boolean;
+	/** Who the run is, for the state file (never the key). */
+	readonly identity: {readonly model: string; readonly api: string; readonly host: string};
+	readonly writer?: ResultsWriter;
+	readonly sink?: RunSink;
+	/** @default systemClock */
+	readonly clock?: Clock;
+	readonly limits?: PartLimits;
+	readonly poll?: PollOptions;
+	/** Retries of one provider call. @default 4 */
+	readonly maxRetries?: number;
+	readonly backoff?: BackoffOptions;
+	readonly budget?: {readonly usd?: number; readonly tokens?: number};
+	/** The price of a model (batch rates are taken from it), or null when unknown. */
+	readonly price: (model: string) => Price | null;
+	/**
+	 * `--then-live`: a live runner for the jobs that failed or expired in their batch,
+	 * writing to the same results; `onRecord` hears each record it writes.
+	 */
+	readonly thenLive?: (specs: readonly JobSpec[], onRecord: (record: ResultRecord) => void, budgetLeft: {readonly usd?: number; readonly tokens?: number}) => Runner;
+	/** A job that must not be sent (over `--max-input-tokens` with `--on-long fail`): its error, else null. */
+	readonly precheck?: (job: BatchJobRequest) => ErrorInfo | null;
+	/** The batches, whole, on every change. */
+	readonly onBatches?: (rows: readonly BatchRow[]) => void;
+	readonly onEvent?: (event: EngineEvent) => void;
+	/** Told after a step's state is on disk (tests stop a run there, as a crash would). */
+	readonly afterStep?: (step: 'uploaded' | 'created', part: number) => void | Promise<void>;
+	/** What the header names as the endpoint. @default '' */
+	readonly endpoint?: string;
+}
+
+/** How to re-attach, for every message that leaves batches running. */
+export const REATTACH = 'the batches go on at the provider; `pacer run FILE --batch-api --resume` re-attaches';
+
+export class BatchRunner implements Runner, BatchControls {
+	readonly supports: ControlSupport = {jobs: false, pause: false, concurrency: false};
+	readonly concurrencyMode: ConcurrencyMode = 'fixed';
+	readonly #o: BatchRunnerOptions;
+	readonly #clock: Clock;
+	readonly #sink: RunSink;
+	readonly #ledger = new RunLedger();
+	readonly #pending: BatchJobRequest[];
+	readonly #byId = new Map<string, BatchJobRequest>();
+	/** Ids that have their record from this run. */
+	readonly #written = new Set<string>();
+	/** What failed or expired in a batch: `thenLive` sends these again. */
+	readonly #failed = new Map<string, JobSpec>();
+	readonly #detach = new AbortController();
+	readonly #wake = new Map<number, AbortController>();
+	readonly #budget: PartBudget;
+	#state: RunState | null = null;
+	#startedAt = 0;
+	#finishedAt: number | null = null;
+	#stopReason: string | null = null;
+	#stopKind: ErrorInfo['kind'] | null = null;
+	#held: string | null = null;
+	#running: Promise<RunSummary> | null = null;
+	#closed = false;
+
+	constructor(options: BatchRunnerOptions) {
+		this.#o = options;
+		this.#clock = options.clock ?? systemClock;
+		this.#sink = options.sink ?? silentSink;
+		const done = options.done ?? new Set<string>();
+		this.#pending = options.jobs.filter(job => !done.has(job.spec.id));
+		for (const job of this.#pending) this.#byId.set(job.spec.id, job);
+		this.#budget = new PartBudget(options.budget ?? {}, options.price);
+		this.#ledger.added(this.#pending.length);
+		this.#sink.jobsAdded(queuedViews(this.#pending));
+		this.#sink.runChanged({phase: 'idle', model: options.identity.model, endpoint: options.endpoint ?? ''});
+		const limits = this.#budget.figures();
+		if (limits) this.#sink.budgetChanged(limits);
+	}
+
+	run(): Promise<RunSummary> {
+		this.#running ??= this.#run();
+		return this.#running;
+	}
+
+	async #run(): Promise<RunSummary> {
+		this.#startedAt = this.#clock.now();
+		this.#sink.runChanged({phase: 'running', startedAt: this.#startedAt});
+		try {
+			this.#refuseUnsendable();
+			this.#state = await this.#openState();
+			for (const part of this.#state.parts) if (part.batchId) this.#budget.submitted(part);
+			this.#publish();
+			const polls: Array<Promise<void>> = [];
+			for (const part of this.#state.parts) {
+				if (part.collected || this.#detach.signal.aborted) continue;
+				if (!part.batchId && !(await this.#submit(part))) continue;
+				polls.push(this.#follow(part));
+			}
+			await Promise.all(polls);
+			if (!this.#detach.signal.aborted && this.#o.thenLive && this.#failed.size > 0) await this.#runLive();
+		} catch (error) {
+			if (!this.#detach.signal.aborted) this.#stopOn(error);
+		}
+		this.#finish();
+		return this.summary();
+	}
+
+	/** The state to go on from: the one on disk (resume), else a new layout of the input. */
+	async #openState(): Promise<RunState> {
+		const path = this.#o.statePath;
+		const hash = await inputHash(this.#o.jobs);
+		const old = path ? readState(path) : null;
+		if (old && old.parts.some(part => part.fileId && !part.collected)) {
+			const at = old.parts.filter(part => part.batchId && !part.collected).map(part => part.batchId).join(', ') || 'uploaded files';
+			if (!this.#o.resume) throw new StateFileError(`${path}: an earlier run still has batches at the provider (${at}); re-attach with --resume, or remove the file to start over (what those batches run is billed either way)`);
+			if (old.inputHash !== hash) throw new StateFileError(`${path}: made for another input or other options (model, instructions, caps); re-attach with the same ones, or remove the file to start over`);
+			for (const part of old.parts) if (!part.batchId) part.status = 'preparing';
+			return old;
+		}
+		const parts = await layOut(this.#pending.filter(job => !this.#written.has(job.spec.id)), this.#o.limits);
+		const state: RunState = {
+			version: STATE_VERSION,
+			runId: randomBytes(8).toString('hex'),
+			inputHash: hash,
+			...this.#o.identity,
+			createdAt: new Date(this.#clock.now()).toISOString(),
+			parts,
+		};
+		this.#save(state);
+		return state;
+	}
+
+	/** Upload the part and create its batch, each step on disk before the next; false when it was not submitted. */
+	async #submit(part: PartState): Promise<boolean> {
+		const jobs = this.#jobsOf(part);
+		if (jobs.length === 0) {
+			this.#update(part, {status: 'collected', collected: true, note: 'every request already succeeded'});
+			return false;
+		}
+		const over = this.#budget.refuses(part);
+		if (over) {
+			this.#skip(jobs, {kind: 'budget', status: null, code: 'budget', message: over});
+			this.#update(part, {status: 'collected', note: `not submitted: ${over}`});
+			return false;
+		}
+		const openai = this.#o.openai;
+		const n = this.#state!.parts.length;
+		if (!part.fileId) {
+			this.#update(part, {status: 'uploading'});
+			const [built] = await collect(requestParts(jobs, {keepContent: true, maxBytes: Number.MAX_SAFE_INTEGER, maxRequests: Number.MAX_SAFE_INTEGER}));
+			const file = await withRetries('files.create', async () => openai.files.create({file: await toFile(Buffer.concat(built!.content!), `pacer-${this.#state!.runId}-${part.part}of${n}.jsonl`), purpose: 'batch'}), this.#policy());
+			this.#update(part, {fileId: file.id, requests: built!.requests, bytes: built!.bytes, sha256: built!.sha256, status: 'creating'});
+			await this.#o.afterStep?.('uploaded', part.part);
+		}
+		this.#update(part, {status: 'creating'});
+		const metadata = {pacer_run: this.#state!.runId, pacer_part: `${part.part}/${n}`};
+		// A crash between the create and its save: the batch exists; find it rather than pay twice.
+		const batch =
+			(await this.#findBatch(metadata)) ??
+			(await withRetries('batches.create', () => openai.batches.create({input_file_id: part.fileId!, endpoint: part.endpoint, completion_window: '24h', metadata}), this.#policy()));
+		this.#update(part, {batchId: batch.id, status: batch.status, createdAt: batch.created_at * 1000});
+		this.#budget.submitted(part);
+		this.#sink.budgetChanged(this.#budget.figures() ?? {});
+		for (const job of jobs) this.#sink.jobChanged(job.spec.id, {status: 'running', startedAt: batch.created_at * 1000});
+		await this.#o.afterStep?.('created', part.part);
+		return true;
+	}
+
+	async #findBatch(metadata: {pacer_run: string; pacer_part: string}): Promise<Batch | null> {
+		const page = await withRetries('batches.list', () => this.#o.openai.batches.list({limit: 100}), this.#policy());
+		for await (const batch of page) {
+			const m = batch.metadata as Record<string, string> | null;
+			if (m?.pacer_run === metadata.pacer_run && m.pacer_part === metadata.pacer_part) return batch;
+			// The list is newest first: batches older than this run cannot be its own.
+			if (this.#state && batch.created_at * 1000 < Date.parse(this.#state.createdAt) - 60_000) break;
+		}
+		return null;
+	}
+
+	/** Poll the part's batch until it ends, then collect its files. */
+	async #follow(part: PartState): Promise<void> {
+		const openai = this.#o.openai;
+		const batch = await waitForBatch(() => openai.batches.retrieve(part.batchId!), {
+			...this.#o.poll,
+			policy: this.#policy(),
+			sleep: ms => this.#sleep(part.part, ms),
+			onBatch: seen => this.#seen(part, seen),
+		});
+		this.#update(part, {status: 'collecting'});
+		const pending = new Map(this.#jobsOf(part).map(job => [job.spec.id, jobFacts(job)] as const));
+		await collectBatch({openai, batch, pending, policy: this.#policy(), write: record => this.#write(record, 'batch'), now: () => this.#clock.now()});
+		this.#update(part, {status: 'collected', collected: true});
+	}
+
+	#seen(part: PartState, batch: Batch): void {
+		const counts = batch.request_counts;
+		const ended = batch.completed_at ?? batch.failed_at ?? batch.expired_at ?? batch.cancelled_at ?? null;
+		const note = batch.status === 'failed' ? `failed validation: ${batch.errors?.data?.[0]?.message ?? 'no reason given'}` : batch.status === 'expired' ? 'the 24 h window closed' : batch.status === 'cancelled' ? 'cancelled' : null;
+		const changed = part.status !== batch.status || this.#counts.get(part.part) !== `${counts?.completed}/${counts?.failed}`;
+		this.#counts.set(part.part, `${counts?.completed}/${counts?.failed}`);
+		if (changed) this.#update(part, {status: batch.status, endedAt: ended ? ended * 1000 : null, note}, {completed: counts?.completed ?? 0, failed: counts?.failed ?? 0});
+	}
+
+	readonly #counts = new Map<number, string>();
+	readonly #progress = new Map<number, {completed: number; failed: number}>();
+
+	#jobsOf(part: PartState): BatchJobRequest[] {
+		return this.#pending.filter(job => job.spec.line >= part.firstLine && job.spec.line <= part.lastLine && !this.#written.has(job.spec.id));
+	}
+
+	#write(record: ResultRecord, from: 'batch' | 'live'): void {
+		const job = this.#byId.get(record.id);
+		if (!job || this.#closed) return;
+		const before = from === 'live' ? 'failed' : this.#written.has(record.id) ? null : 'queued';
+		if (before === null) return;
+		this.#written.add(record.id);
+		this.#o.writer?.append(record);
+		this.#ledger.moved(before, record.status);
+		const live = from === 'live';
+		this.#ledger.add(batchTotals(record, this.#o.price, !live));
+		if (record.usage && record.api) this.#ledger.usedApi(record.api);
+		this.#sink.jobChanged(record.id, changeOf(record, this.#o.price, !live));
+		this.#sink.totalsChanged(this.#ledger.totals);
+		if (record.status === 'failed' && !live) this.#failed.set(record.id, job.spec);
+		this.#o.onEvent?.({type: 'finished', record, at: this.#clock.now()});
+	}
+
+	#skip(jobs: readonly BatchJobRequest[], error: NonNullable<ResultRecord['error']>): void {
+		const at = new Date(this.#clock.now()).toISOString();
+		for (const job of jobs) {
+			const facts = jobFacts(job);
+			this.#write({id: facts.id, line: facts.line, status: 'skipped', output: null, truncated: false, error, attempts: 0, usage: null, model: facts.model, latency_ms: null, started_at: null, finished_at: at, request_id: null, api: facts.api}, 'batch');
+		}
+	}
+
+	/** Jobs the precheck refuses end failed before anything is built, as in a live run. */
+	#refuseUnsendable(): void {
+		const precheck = this.#o.precheck;
+		if (!precheck) return;
+		for (const job of this.#pending) {
+			const error = precheck(job);
+			if (!error) continue;
+			const facts = jobFacts(job);
+			const at = new Date(this.#clock.now()).toISOString();
+			this.#write({id: facts.id, line: facts.line, status: 'failed', output: null, truncated: false, error: {kind: error.kind, status: error.status, code: error.code, message: error.message}, attempts: 0, usage: null, model: facts.model, latency_ms: null, started_at: null, finished_at: at, request_id: null, api: facts.api}, 'batch');
+			// Sending it live would be refused the same way.
+			this.#failed.delete(job.spec.id);
+		}
+	}
+
+	/** `--then-live`: what failed or expired in its batch goes through the live engine. */
+	async #runLive(): Promise<void> {
+		const specs = [...this.#failed.values()];
+		this.#failed.clear();
+		const live = this.#o.thenLive!(specs, record => this.#write(record, 'live'), this.#budget.left({usd: this.#ledger.totals.costUsd, tokens: this.#ledger.totals.tokensIn + this.#ledger.totals.tokensOut}));
+		try {
+			await live.run();
+		} finally {
+			live.close();
+		}
+	}
+
+	#stopOn(error: unknown): void {
+		const info = error instanceof ProviderError ? error.info : null;
+		this.#stopReason = error instanceof ProviderError ? `${error.what}: ${info!.message}` : error instanceof StateFileError ? error.message : `unexpected: ${String((error as Error)?.message ?? error)}`;
+		this.#stopKind = info?.kind ?? (error instanceof StateFileError ? 'unexpected' : 'unexpected');
+		if (!(error instanceof ProviderError) && !(error instanceof StateFileError)) throw error;
+		this.#detach.abort(new Error(this.#stopReason));
+	}
+
+	#finish(): void {
+		this.#finishedAt = this.#clock.now();
+		this.#sink.runChanged({phase: 'done', finishedAt: this.#finishedAt, stopReason: this.#stopReason, stopKind: this.#stopKind});
+	}
+
+	async #sleep(part: number, ms: number): Promise<void> {
+		const wake = new AbortController();
+		this.#wake.set(part, wake);
+		try {
+			await this.#clock.sleep(ms, AbortSignal.any([this.#detach.signal, wake.signal]));
+		} catch (error) {
+			if (this.#detach.signal.aborted) throw error;
+		} finally {
+			this.#wake.delete(part);
+		}
+	}
+
+	#policy(): CallPolicy {
+		return {clock: this.#clock, maxRetries: this.#o.maxRetries, backoff: this.#o.backoff, signal: this.#detach.signal};
+	}
+
+	#update(part: PartState, change: Partial<PartState>, progress?: {completed: number; failed: number}): void {
+		Object.assign(part, change);
+		if (progress) this.#progress.set(part.part, progress);
+		if (this.#state && ('fileId' in change || 'batchId' in change || 'collected' in change)) this.#save(this.#state);
+		this.#publish();
+	}
+
+	#save(state: RunState): void {
+		if (this.#o.statePath) writeState(this.#o.statePath, state);
+	}
+
+	#publish(): void {
+		if (!this.#state || !this.#o.onBatches) return;
+		const n = this.#state.parts.length;
+		this.#o.onBatches(
+			this.#state.parts.map(part => ({
+				part: part.part,
+				parts: n,
+				firstLine: part.firstLine,
+				lastLine: part.lastLine,
+				requests: part.requests,
+				fileId: part.fileId,
+				batchId: part.batchId,
+				status: part.status,
+				completed: this.#progress.get(part.part)?.completed ?? 0,
+				failed: this.#progress.get(part.part)?.failed ?? 0,
+				createdAt: part.createdAt,
+				endedAt: part.endedAt,
+				note: part.note,
+			})),
+		);
+	}
+
+	/** The batches the state file names, for the dashboard and tests. */
+	get parts(): readonly PartState[] {
+		return this.#state?.parts ?? [];
+	}
+
+	cancelBatch(batchId: string): void {
+		const part = this.#state?.parts.find(p => p.batchId === batchId);
+		if (!part || part.collected) return;
+		void withRetries('batches.cancel', () => this.#o.openai.batches.cancel(batchId), this.#policy())
+			.then(batch => {
+				this.#seen(part, batch);
+				this.#wake.get(part.part)?.abort();
+			})
+			.catch(() => {});
+	}
+
+	detach(): void {
+		if (this.#detach.signal.aborted) return;
+		this.#stopReason ??= `detached: ${REATTACH}`;
+		this.#stopKind ??= 'cancelled';
+		this.#sink.runChanged({phase: 'stopping', stopReason: this.#stopReason, stopKind: this.#stopKind});
+		this.#detach.abort(new Error(this.#stopReason));
+	}
+
+	/** Any stop leaves the batches running: there is nothing in flight on this side to finish. */
+	async stop(options: {abort?: boolean; reason?: string} = {}): Promise<void> {
+		if (options.reason) this.#stopReason ??= `${options.reason}: ${REATTACH}`;
+		this.detach();
+		await this.#running?.catch(() => {});
+	}
+
+	whenDone(): Promise<void> {
+		return (this.#running ?? Promise.resolve()).then(() => {});
+	}
+
+	summary(): RunSummary {
+		const end = this.#finishedAt ?? this.#clock.now();
+		return this.#ledger.summary({
+			total: this.#pending.length,
+			wallMs: this.#startedAt ? end - this.#startedAt : 0,
+			stopReason: this.#stopReason,
+			stopKind: this.#stopKind,
+			budget: this.#budget.summary(),
+		});
+	}
+
+	close(): RunSummary {
+		if (!this.#closed) {
+			this.#closed = true;
+			this.#o.writer?.close();
+		}
+		return this.summary();
+	}
+
+	cancel(): void {}
+	retry(): boolean {
+		return false;
+	}
+	retryAllFailed(): number {
+		return 0;
+	}
+	pause(): void {}
+	resume(): void {}
+	setConcurrency(): void {}
+	hold(reason: string): void {
+		this.#held = reason;
+	}
+	release(): void {
+		this.#held = null;
+	}
+	get held(): string | null {
+		return this.#held;
+	}
+	get running(): number {
+		return 0;
+	}
+	get concurrency(): number {
+		return 0;
+	}
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+	const out: T[] = [];
+	for await (const item of items) out.push(item);
+	return out;
+}
