@@ -14,6 +14,8 @@ export class PartBudget {
 	readonly #price: (model: string) => Price | null;
 	#tokens = 0;
 	#usd = 0;
+	/** A part was refused: every later one is too, so what is sent is a prefix of the input. */
+	#refused: string | null = null;
 
 	constructor(limits: BudgetLimits, price: (model: string) => Price | null) {
 		this.#limits = limits;
@@ -28,6 +30,11 @@ export class PartBudget {
 
 	/** Why the part may not be submitted, or null when it fits. */
 	refuses(part: PartState): string | null {
+		this.#refused ??= this.#over(part);
+		return this.#refused;
+	}
+
+	#over(part: PartState): string | null {
 		const worst = this.#worst(part);
 		const {tokens, usd} = this.#limits;
 		if (tokens != null && this.#tokens + worst.tokens > tokens) {
