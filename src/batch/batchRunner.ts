@@ -122,21 +122,27 @@ export class BatchRunner implements Runner, BatchControls {
 	async #run(): Promise<RunSummary> {
 		this.#startedAt = this.#clock.now();
 		this.#sink.runChanged({phase: 'running', startedAt: this.#startedAt});
+		const polls: Array<Promise<void>> = [];
 		try {
 			this.#refuseUnsendable();
 			this.#state = await this.#openState();
 			for (const part of this.#state.parts) if (part.batchId) this.#budget.submitted(part);
 			this.#publish();
-			const polls: Array<Promise<void>> = [];
 			for (const part of this.#state.parts) {
 				if (part.collected || this.#detach.signal.aborted) continue;
 				if (!part.batchId && !(await this.#submit(part))) continue;
-				polls.push(this.#follow(part));
+				const poll = this.#follow(part);
+				// Heard by allSettled below; until then a rejection must not count as unhandled.
+				poll.catch(() => {});
+				polls.push(poll);
 			}
-			await Promise.all(polls);
+			// Every poll settles before the run ends: none may write after the results close.
+			const failure = (await Promise.allSettled(polls)).find(result => result.status === 'rejected');
+			if (failure && !this.#detach.signal.aborted) throw failure.reason;
 			if (!this.#detach.signal.aborted && this.#o.thenLive && this.#failed.size > 0) await this.#runLive();
 		} catch (error) {
 			if (!this.#detach.signal.aborted) this.#stopOn(error);
+			await Promise.allSettled(polls);
 		}
 		this.#finish();
 		return this.summary();
@@ -334,7 +340,8 @@ export class BatchRunner implements Runner, BatchControls {
 	}
 
 	#save(state: RunState): void {
-		if (this.#o.statePath) writeState(this.#o.statePath, state);
+		// Closed, a record may have been dropped: the state must not say what is not in --out.
+		if (this.#o.statePath && !this.#closed) writeState(this.#o.statePath, state);
 	}
 
 	#publish(): void {

@@ -53,6 +53,8 @@ export async function collectBatch(options: CollectOptions): Promise<number> {
 			async () => {
 				const response = await openai.files.content(fileId);
 				for await (const text of bodyLines(response.body)) {
+					// A detach stops here: the part stays uncollected and --resume reads the file again.
+					options.policy.signal?.throwIfAborted();
 					let line: OutputLine;
 					try {
 						line = JSON.parse(text) as OutputLine;
