@@ -101,6 +101,8 @@ interface RunFlags {
 	limitScope?: string;
 	queue?: string;
 	lease: number;
+	batchApi?: boolean;
+	thenLive?: boolean;
 }
 
 /** `rateLimit=0.2,badRequest=0.05` -> fault rates; names as in the simulator's profiles. */
@@ -187,6 +189,10 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 			throw new UsageError(`${flags.instructionsFile}: cannot read the instructions file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
 		}
 	}
+	if (flags.batchApi) {
+		if (flags.queue != null) throw new UsageError('--batch-api sends the file to the provider\'s Batch API; it cannot go with --queue');
+		if (flags.onLong === 'summarize') throw new UsageError('--on-long summarize condenses by live calls: it cannot go with --batch-api (use --on-long truncate or fail)');
+	} else if (flags.thenLive) throw new UsageError('--then-live goes with --batch-api (it runs live what failed or expired in a batch)');
 	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
 
 	const jobs = await readPrompts(input);
@@ -197,7 +203,10 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const {formatEvent, formatResultsEvent, formatSummary, exitCodeFor, fallbackReport} = await import('./headless.js');
 	const {ResultsFileError} = await import('./core/results.js');
 	let startedAt = Date.now();
+	// The dashboard draws the batches from the store; headless, each change of status is a line.
+	const batchLines = flags.batchApi && !useTui ? (await import('./batch/statusLines.js')).statusChangePrinter(line => log(`pacer: ${line}`)) : undefined;
 	const options: RunOptions = {
+		...(flags.batchApi ? {batchApi: true, thenLive: flags.thenLive, onBatches: batchLines} : {}),
 		out: flags.out ?? defaultOut(input),
 		resume: flags.resume,
 		model: flags.model,
@@ -251,7 +260,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 			rmSync(cast.path, {force: true});
 		}
 		await shared?.close();
-		if (error instanceof ResultsFileError) throw new UsageError(error.message);
+		if (error instanceof ResultsFileError || (error as Error)?.name === 'StateFileError') throw new UsageError((error as Error).message);
 		throw error;
 	}
 	if (shared) run.finish = closingAfter(run.finish, shared.close);
@@ -283,7 +292,9 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		}
 		const saved = fallbackReport(run);
 		for (const line of saved.lines) process.stderr.write(`${line}\n`);
-		return saved.exitCode ?? exitCode ?? exitCodeFor(summary);
+		// A run that ended with prompts not done (batches left at the provider, a stop) did not succeed.
+		const ended = summary.succeeded + summary.failed + summary.cancelled + summary.skipped;
+		return saved.exitCode ?? exitCode ?? (ended < summary.total ? EXIT.someFailed : exitCodeFor(summary));
 	};
 	let deadline: NodeJS.Timeout | null = null;
 	const leaveBy = (ms: number) => {
@@ -297,6 +308,13 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const onSignal = (signal: NodeJS.Signals) => {
 		signals++;
 		exitCode = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+		if (run.batch) {
+			// Nothing is in flight on this side: the batches go on at the provider.
+			if (signals === 1) log(`pacer: ${signal}: detaching; the batches go on at the provider. Re-attach with: pacer run ${input} --batch-api --resume${flags.out ? ` --out ${flags.out}` : ''}`);
+			run.batch.detach();
+			leaveBy(signals === 1 ? SIGNAL_DEADLINE_MS : SECOND_SIGNAL_DEADLINE_MS);
+			return;
+		}
 		if (signals === 1) {
 			log(`pacer: ${signal}: stopping; in-flight requests get ${GRACE_MS / 1000}s to finish (again to abort now)`);
 			void run.runner.stop({reason: `interrupted (${signal})`});
@@ -577,7 +595,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--summary-model <name>', "the model that condenses with --on-long summarize (default: the prompt's model)")
 		.option('--price-in <usd>', 'USD per 1M input tokens, overriding the table', nonNegative)
 		.option('--price-out <usd>', 'USD per 1M output tokens, overriding the table', nonNegative)
-		.option('--resume', 'skip prompts whose latest record in --out succeeded')
+		.option('--resume', 'skip prompts whose latest record in --out succeeded; with --batch-api, re-attach to the batches kept beside --out')
+		.option('--batch-api', "send the file through the provider's Batch API (half price, done within 24 h) instead of one request at a time")
+		.option('--then-live', 'with --batch-api: run live, at the end, what failed or expired in its batch')
 		.option('--no-tui', 'plain lines instead of the dashboard (also when stdout is not a TTY)')
 		.option('--json', 'print the final summary as JSON')
 		.option('--exit-when-done', 'leave the dashboard as soon as the run ends')
@@ -635,6 +655,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.addOption(new Option('--on-long <what>', 'with summarize: how many prompts would be condensed, and the extra calls, tokens and cost').choices(['fail', 'summarize']).default('fail'))
 		.option('--summary-model <name>', "the model that would condense (default: the prompt's model)")
 		.option('--instructions <text>', 'instructions each request would carry')
+		.option('--batch-api', 'show the Batch API price (half of live) beside the live one')
 		.option('--price-in <usd>', 'USD per 1M input tokens, overriding the table', nonNegative)
 		.option('--price-out <usd>', 'USD per 1M output tokens, overriding the table', nonNegative)
 		.option('--json', 'print the report as JSON')

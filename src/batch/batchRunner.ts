@@ -150,16 +150,12 @@ export class BatchRunner implements Runner, BatchControls {
 
 	/** The state to go on from: the one on disk (resume), else a new layout of the input. */
 	async #openState(): Promise<RunState> {
-		const path = this.#o.statePath;
-		const hash = await inputHash(this.#o.jobs);
-		const old = path ? readState(path) : null;
-		if (old && old.parts.some(part => part.fileId && !part.collected)) {
-			const at = old.parts.filter(part => part.batchId && !part.collected).map(part => part.batchId).join(', ') || 'uploaded files';
-			if (!this.#o.resume) throw new StateFileError(`${path}: an earlier run still has batches at the provider (${at}); re-attach with --resume, or remove the file to start over (what those batches run is billed either way)`);
-			if (old.inputHash !== hash) throw new StateFileError(`${path}: made for another input or other options (model, instructions, caps); re-attach with the same ones, or remove the file to start over`);
+		const old = await stateToResume(this.#o.statePath, Boolean(this.#o.resume), this.#o.jobs);
+		if (old) {
 			for (const part of old.parts) if (!part.batchId) part.status = 'preparing';
 			return old;
 		}
+		const hash = await inputHash(this.#o.jobs);
 		const parts = await layOut(this.#pending.filter(job => !this.#written.has(job.spec.id)), this.#o.limits);
 		const state: RunState = {
 			version: STATE_VERSION,
@@ -303,12 +299,17 @@ export class BatchRunner implements Runner, BatchControls {
 		}
 	}
 
+	/** What no retry mends stops the run: parts not yet at the provider are skipped (resume sends them), the rest stay there. */
 	#stopOn(error: unknown): void {
-		const info = error instanceof ProviderError ? error.info : null;
-		this.#stopReason = error instanceof ProviderError ? `${error.what}: ${info!.message}` : error instanceof StateFileError ? error.message : `unexpected: ${String((error as Error)?.message ?? error)}`;
-		this.#stopKind = info?.kind ?? (error instanceof StateFileError ? 'unexpected' : 'unexpected');
 		if (!(error instanceof ProviderError) && !(error instanceof StateFileError)) throw error;
+		const info = error instanceof ProviderError ? error.info : null;
+		this.#stopReason = info ? `${(error as ProviderError).what}: ${info.message}` : error.message;
+		this.#stopKind = info?.kind ?? 'unexpected';
 		this.#detach.abort(new Error(this.#stopReason));
+		for (const part of this.#state?.parts ?? []) {
+			if (part.batchId || part.collected) continue;
+			this.#skip(this.#jobsOf(part), {kind: this.#stopKind, status: info?.status ?? null, code: info?.code ?? null, message: `not sent: the run stopped (${this.#stopReason})`});
+		}
 	}
 
 	#finish(): void {
@@ -445,6 +446,20 @@ export class BatchRunner implements Runner, BatchControls {
 	get concurrency(): number {
 		return 0;
 	}
+}
+
+/**
+ * The state a run goes on from, or null for a new layout. Throws StateFileError when
+ * batches of an earlier run are still out and this is no `--resume`, or when they were
+ * made for another input or options (checked before anything is sent).
+ */
+export async function stateToResume(path: string | null, resume: boolean, jobs: readonly BatchJobRequest[]): Promise<RunState | null> {
+	const old = path ? readState(path) : null;
+	if (!old || !old.parts.some(part => part.fileId && !part.collected)) return null;
+	const out = old.parts.filter(part => part.batchId && !part.collected).map(part => part.batchId).join(', ') || 'uploaded files';
+	if (!resume) throw new StateFileError(`${path}: an earlier run still has batches at the provider (${out}); re-attach with --resume, or remove the file to start over (what those batches run is billed either way)`);
+	if (old.inputHash !== (await inputHash(jobs))) throw new StateFileError(`${path}: made for another input or other options (model, instructions, caps); re-attach with the same ones, or remove the file to start over`);
+	return old;
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -21,7 +21,7 @@ import {STYLES, type PreparedRun, type RunOptions} from '../runBatch.js';
 import type {Simulator} from '../sim/index.js';
 import {createRunStore} from '../store/runStore.js';
 import {storeSink} from '../store/storeSink.js';
-import {BatchRunner} from './batchRunner.js';
+import {BatchRunner, stateToResume} from './batchRunner.js';
 import type {BatchJobRequest} from './requestLines.js';
 import {statePathFor} from './stateFile.js';
 
@@ -60,6 +60,9 @@ export async function prepareBatchRun(input: readonly BatchJob[], options: RunOp
 	const jobs = batchJobRequests(specs, options);
 	const outPath = options.out ?? null;
 	const order = specs.map(spec => spec.id);
+	const statePath = outPath ? statePathFor(outPath) : null;
+	// Before --out is opened (a new run replaces it): batches still out without --resume, or another input, is a usage error.
+	await stateToResume(statePath, Boolean(options.resume), jobs);
 	const results = outPath
 		? new RunResults(outPath, order, {resume: options.resume, retryMs: options.retryWriteMs, fallbackDirs: options.fallbackDirs, fs: options.writerFs, onEvent: options.onResultsEvent})
 		: null;
@@ -107,7 +110,7 @@ export async function prepareBatchRun(input: readonly BatchJob[], options: RunOp
 		openai: sdkClient(connection),
 		jobs,
 		done,
-		statePath: outPath ? statePathFor(outPath) : null,
+		statePath,
 		resume: options.resume,
 		identity: {model: options.model ?? DEFAULTS.model, api: options.api ?? DEFAULTS.api, host},
 		writer: results?.writer,

@@ -101,17 +101,17 @@ describe('--batch-api --resume after a crash', () => {
 		const out = path.join(dir, 'refuse.jsonl');
 		await crashAfter('created', out, endpoint, prompts(2));
 		const batchId = readState(statePathFor(out))!.parts[0]!.batchId!;
-		const again = await runBatch(prompts(2), {...fast, out, endpoint, model: 'gpt-4o-mini', batchLimits: {maxRequests: 3}});
-		expect(again.summary.stopReason).toContain(batchId);
-		expect(again.summary.stopReason).toMatch(/--resume/);
+		const before = fs.readFileSync(out, 'utf8');
+		await expect(runBatch(prompts(2), {...fast, out, endpoint, model: 'gpt-4o-mini', batchLimits: {maxRequests: 3}})).rejects.toThrow(new RegExp(`still has batches at the provider \\(${batchId}\\); re-attach with --resume`));
 		expect(await counts(openai)).toEqual({files: 1, batches: 1});
+		// The results of the run still out are kept as they were.
+		expect(fs.readFileSync(out, 'utf8')).toBe(before);
 	});
 
 	test('--resume with other options (another model) refuses rather than mix two runs', {timeout: 30_000}, async () => {
 		const {endpoint} = await simulator();
 		const out = path.join(dir, 'other-input.jsonl');
 		await crashAfter('created', out, endpoint, prompts(2));
-		const again = await runBatch(prompts(2), {...fast, out, endpoint, model: 'gpt-4.1-mini', batchLimits: {maxRequests: 3}, resume: true});
-		expect(again.summary.stopReason).toMatch(/made for another input or other options/);
+		await expect(runBatch(prompts(2), {...fast, out, endpoint, model: 'gpt-4.1-mini', batchLimits: {maxRequests: 3}, resume: true})).rejects.toThrow(/made for another input or other options/);
 	});
 });
