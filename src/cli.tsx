@@ -529,7 +529,7 @@ async function simCommand(flags: {port: number; profile: string; seed: number; r
 
 async function countCommand(
 	file: string,
-	flags: {model: string; api: 'responses' | 'chat'; maxOutputTokens: number; maxInputTokens?: number; onLong?: 'fail' | 'summarize'; summaryModel?: string; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number},
+	flags: {model: string; api: 'responses' | 'chat'; maxOutputTokens: number; maxInputTokens?: number; onLong?: 'fail' | 'summarize'; summaryModel?: string; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number; batchApi?: boolean},
 ): Promise<number> {
 	const jobs = await readPrompts(file);
 	const {countReport} = await import('./core/count.js');
@@ -542,6 +542,7 @@ async function countCommand(
 		...(flags.onLong === 'summarize' && flags.maxInputTokens != null ? {summarize: {model: flags.summaryModel}} : {}),
 		instructions: flags.instructions,
 		priceOverrides: {in: flags.priceIn, out: flags.priceOut},
+		batch: Boolean(flags.batchApi),
 	});
 	process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCountReport(report)}\n`);
 	return 0;
