@@ -96,6 +96,8 @@ interface RunFlags {
 	simRpm?: number;
 	simTpm?: number;
 	simFaults?: SimulatorOptions['faults'];
+	simBatchTimeScale?: number;
+	simBatchExpireAfter?: number;
 	exitWhenDone?: boolean;
 	redis?: string;
 	limitScope?: string;
@@ -132,7 +134,14 @@ function readKeyFile(file: string): string {
 /** Decide where requests go: the simulator, or an API with a key from the environment. */
 function endpointFrom(flags: RunFlags, notice: (line: string) => void): Endpoint {
 	const profile = flags.sim === undefined || flags.sim === false ? undefined : flags.sim === true ? 'calm' : flags.sim;
-	const options: SimulatorOptions = {latencyScale: flags.simLatencyScale, rpm: flags.simRpm, tpm: flags.simTpm, faults: flags.simFaults};
+	const options: SimulatorOptions = {
+		latencyScale: flags.simLatencyScale,
+		rpm: flags.simRpm,
+		tpm: flags.simTpm,
+		faults: flags.simFaults,
+		batchTimeScale: flags.simBatchTimeScale,
+		batchExpireAfter: flags.simBatchExpireAfter,
+	};
 	if (profile !== undefined) {
 		if (!PROFILES.includes(profile as SimProfileName)) {
 			throw new UsageError(`--sim: unknown profile "${profile}" (choose ${PROFILES.join(', ')})`);
@@ -145,7 +154,7 @@ function endpointFrom(flags: RunFlags, notice: (line: string) => void): Endpoint
 		notice('pacer: no OPENAI_API_KEY and no --base-url: using the built-in simulator (calm profile)');
 		return {kind: 'sim', profile: 'calm', seed: flags.seed, options};
 	}
-	const simFlag = flags.simLatencyScale != null ? '--sim-latency-scale' : flags.simRpm != null ? '--sim-rpm' : flags.simTpm != null ? '--sim-tpm' : flags.simFaults ? '--sim-faults' : null;
+	const simFlag = flags.simLatencyScale != null ? '--sim-latency-scale' : flags.simRpm != null ? '--sim-rpm' : flags.simTpm != null ? '--sim-tpm' : flags.simFaults ? '--sim-faults' : flags.simBatchTimeScale != null ? '--sim-batch-time-scale' : flags.simBatchExpireAfter != null ? '--sim-batch-expire-after' : null;
 	if (simFlag) throw new UsageError(`${simFlag} tunes the built-in simulator: add --sim`);
 	// Compatible local servers often need no key; the SDK still wants a string.
 	return {kind: 'api', apiKey: apiKey || 'no-key', baseURL};
@@ -614,6 +623,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--sim-rpm <n>', 'requests per minute the simulator allows', positive)
 		.option('--sim-tpm <n>', 'tokens per minute the simulator allows', positive)
 		.option('--sim-faults <name=rate,...>', "override the profile's fault rates, e.g. rateLimit=0.2,badRequest=0.05", faultRates)
+		.option('--sim-batch-time-scale <s>', "with --batch-api: the simulator's seconds per batch request (default 0.005)", nonNegative)
+		.option('--sim-batch-expire-after <n>', "with --batch-api: the simulator's batches expire after this many requests", int(0))
 		.action(async (input: string, flags: RunFlags) => setExit(await runCommand(input, flags)));
 
 	const worker = program
