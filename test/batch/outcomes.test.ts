@@ -4,7 +4,6 @@ import * as path from 'node:path';
 import OpenAI, {toFile} from 'openai';
 import {afterAll, afterEach, describe, expect, test} from 'vitest';
 import type {BatchRow} from '../../src/batch/batchRow.js';
-import type {BatchRunner} from '../../src/batch/batchRunner.js';
 import {readState, statePathFor, writeState} from '../../src/batch/stateFile.js';
 import {costUsd, priceFor} from '../../src/core/prices.js';
 import {prepareRun, runBatch} from '../../src/runBatch.js';
@@ -150,4 +149,28 @@ describe('--batch-api outcomes', () => {
 	});
 });
 
-export type {BatchRunner};
+describe('--batch-api stops and skips', () => {
+	test('a key the provider refuses stops the run at the upload: nothing is created, every prompt skipped with the auth error', {timeout: 30_000}, async () => {
+		const {openai, endpoint} = await simulator({apiKey: 'sk-test-local'});
+		const out = path.join(dir, 'auth.jsonl');
+		const result = await runBatch(prompts(3), {...fast, out, endpoint: {...endpoint, apiKey: 'sk-test-wrong'}, model: 'gpt-4o-mini'});
+		expect(result.summary).toMatchObject({stopKind: 'auth', skipped: 3});
+		expect(result.summary.stopReason).toMatch(/^files.create: Incorrect API key/);
+		expect(result.summary.stopReason).not.toContain('sk-test-wrong');
+		for (const r of readRecords(out)) expect(r.error).toMatchObject({kind: 'auth', status: 401});
+		expect(await allBatches(openai)).toHaveLength(0);
+	});
+
+	test('--resume builds no line for a prompt whose success is already in --out', {timeout: 30_000}, async () => {
+		const {openai, endpoint} = await simulator();
+		const out = path.join(dir, 'after-live.jsonl');
+		await runBatch(prompts(3), {out, endpoint, model: 'gpt-4o-mini'});
+		const resumed = await runBatch(prompts(5), {...fast, out, endpoint, model: 'gpt-4o-mini', resume: true});
+		expect(resumed.summary).toMatchObject({total: 2, succeeded: 2});
+		const [part] = readState(statePathFor(out))!.parts;
+		const lines = (await (await openai.files.content(part!.fileId!)).text()).trim().split('\n');
+		expect(lines.map(l => JSON.parse(l).custom_id)).toEqual(['item-4', 'item-5']);
+		expect(readRecords(out).map(r => r.id)).toEqual(prompts(5).map((_, i) => `item-${i + 1}`));
+	});
+});
+
