@@ -32,6 +32,8 @@ export interface RecordContext {
 	/** Epoch ms the batch was created (the request's start, as far as pacer can know). */
 	readonly startedAt: number | null;
 	readonly now: number;
+	/** @default 1, or 0 for `skipped` */
+	readonly attempts?: number;
 }
 
 type RecordError = NonNullable<ResultRecord['error']>;
@@ -44,7 +46,7 @@ function base(job: BatchJobFacts, status: FinalStatus, context: RecordContext): 
 		output: null,
 		truncated: false,
 		error: null,
-		attempts: status === 'skipped' ? 0 : 1,
+		attempts: context.attempts ?? (status === 'skipped' ? 0 : 1),
 		usage: null,
 		model: job.model,
 		latency_ms: null,

@@ -9,70 +9,29 @@
  * It implements the Runner seam (jobs, pause and concurrency are not the provider's to
  * steer) and BatchControls; the dashboard hears it through the sink and `onBatches`.
  */
-import {randomBytes} from 'node:crypto';
-import type OpenAI from 'openai';
-import {toFile} from 'openai';
-import type {BackoffOptions} from '../core/backoff.js';
 import {systemClock} from '../core/clock.js';
 import type {ControlSupport} from '../core/controls.js';
-import type {EngineEvent} from '../core/engineEvents.js';
 import {RunLedger, type RunSummary} from '../core/ledger.js';
-import type {Price} from '../core/prices.js';
-import type {ResultsWriter} from '../core/resultsWriter.js';
 import type {Runner} from '../core/runner.js';
 import {silentSink, type RunSink} from '../core/runSink.js';
 import type {Clock, ConcurrencyMode, ErrorInfo, JobSpec, ResultRecord} from '../core/types.js';
-import {batchTotals, changeOf, jobFacts, queuedViews} from './batchView.js';
-import type {BatchControls, BatchRow} from './batchRow.js';
+import type {BatchRunnerOptions} from './batchRunnerOptions.js';
+import {batchTotals, changeOf, jobFacts, noteOf, queuedViews, rowsOf} from './batchView.js';
+import type {BatchControls} from './batchRow.js';
+import {recordWithout, type RecordContext} from './batchRecords.js';
 import {collectBatch} from './collect.js';
+import {errorForRecord} from '../core/errors.js';
 import {PartBudget} from './partBudget.js';
-import {ProviderError, waitForBatch, withRetries, type Batch, type CallPolicy, type PollOptions} from './poll.js';
-import {requestParts, type BatchJobRequest, type PartLimits} from './requestLines.js';
-import {inputHash, layOut} from './runLayout.js';
-import {readState, STATE_VERSION, StateFileError, writeState, type PartState, type RunState} from './stateFile.js';
-
-export interface BatchRunnerOptions {
-	readonly openai: OpenAI;
-	/** Every job of the input, prepared (resume's done ones too: they make the input's hash). */
-	readonly jobs: readonly BatchJobRequest[];
-	/** Ids whose success is already in `--out`: no line is built for them. @default none */
-	readonly done?: ReadonlySet<string>;
-	/** `<out>.batches.json`; null keeps the state in memory only (library use without `out`). */
-	readonly statePath: string | null;
-	/** Re-attach to the batches the state file names. @default false */
-	readonly resume?: boolean;
-	/** Who the run is, for the state file (never the key). */
-	readonly identity: {readonly model: string; readonly api: string; readonly host: string};
-	readonly writer?: ResultsWriter;
-	readonly sink?: RunSink;
-	/** @default systemClock */
-	readonly clock?: Clock;
-	readonly limits?: PartLimits;
-	readonly poll?: PollOptions;
-	/** Retries of one provider call. @default 4 */
-	readonly maxRetries?: number;
-	readonly backoff?: BackoffOptions;
-	readonly budget?: {readonly usd?: number; readonly tokens?: number};
-	/** The price of a model (batch rates are taken from it), or null when unknown. */
-	readonly price: (model: string) => Price | null;
-	/**
-	 * `--then-live`: a live runner for the jobs that failed or expired in their batch,
-	 * writing to the same results; `onRecord` hears each record it writes.
-	 */
-	readonly thenLive?: (specs: readonly JobSpec[], onRecord: (record: ResultRecord) => void, budgetLeft: {readonly usd?: number; readonly tokens?: number}) => Runner;
-	/** A job that must not be sent (over `--max-input-tokens` with `--on-long fail`): its error, else null. */
-	readonly precheck?: (job: BatchJobRequest) => ErrorInfo | null;
-	/** The batches, whole, on every change. */
-	readonly onBatches?: (rows: readonly BatchRow[]) => void;
-	readonly onEvent?: (event: EngineEvent) => void;
-	/** Told after a step's state is on disk (tests stop a run there, as a crash would). */
-	readonly afterStep?: (step: 'uploaded' | 'created', part: number) => void | Promise<void>;
-	/** What the header names as the endpoint. @default '' */
-	readonly endpoint?: string;
-}
+import {ProviderError, waitForBatch, withRetries, type Batch, type CallPolicy} from './poll.js';
+import type {BatchJobRequest} from './requestLines.js';
+import {createBatch, uploadPart} from './submit.js';
+import {newState, stateToResume} from './runLayout.js';
+import {StateFileError, writeState, type PartState, type RunState} from './stateFile.js';
 
 /** How to re-attach, for every message that leaves batches running. */
 export const REATTACH = 'the batches go on at the provider; `pacer run FILE --batch-api --resume` re-attaches';
+
+export type {BatchRunnerOptions} from './batchRunnerOptions.js';
 
 export class BatchRunner implements Runner, BatchControls {
 	readonly supports: ControlSupport = {jobs: false, pause: false, concurrency: false};
@@ -155,16 +114,8 @@ export class BatchRunner implements Runner, BatchControls {
 			for (const part of old.parts) if (!part.batchId) part.status = 'preparing';
 			return old;
 		}
-		const hash = await inputHash(this.#o.jobs);
-		const parts = await layOut(this.#pending.filter(job => !this.#written.has(job.spec.id)), this.#o.limits);
-		const state: RunState = {
-			version: STATE_VERSION,
-			runId: randomBytes(8).toString('hex'),
-			inputHash: hash,
-			...this.#o.identity,
-			createdAt: new Date(this.#clock.now()).toISOString(),
-			parts,
-		};
+		const unsent = this.#pending.filter(job => !this.#written.has(job.spec.id));
+		const state = await newState(this.#o.jobs, unsent, this.#o.identity, this.#o.limits, this.#clock.now());
 		this.#save(state);
 		return state;
 	}
@@ -184,36 +135,23 @@ export class BatchRunner implements Runner, BatchControls {
 		}
 		const openai = this.#o.openai;
 		const n = this.#state!.parts.length;
+		const uploadedBefore = part.fileId != null;
 		if (!part.fileId) {
 			this.#update(part, {status: 'uploading'});
-			const [built] = await collect(requestParts(jobs, {keepContent: true, maxBytes: Number.MAX_SAFE_INTEGER, maxRequests: Number.MAX_SAFE_INTEGER}));
-			const file = await withRetries('files.create', async () => openai.files.create({file: await toFile(Buffer.concat(built!.content!), `pacer-${this.#state!.runId}-${part.part}of${n}.jsonl`), purpose: 'batch'}), this.#policy());
-			this.#update(part, {fileId: file.id, requests: built!.requests, bytes: built!.bytes, sha256: built!.sha256, status: 'creating'});
+			const {fileId, built} = await uploadPart(openai, jobs, `pacer-${this.#state!.runId}-${part.part}of${n}.jsonl`, this.#policy());
+			this.#update(part, {fileId, requests: built.requests, bytes: built.bytes, sha256: built.sha256, status: 'creating'});
 			await this.#o.afterStep?.('uploaded', part.part);
 		}
 		this.#update(part, {status: 'creating'});
-		const metadata = {pacer_run: this.#state!.runId, pacer_part: `${part.part}/${n}`};
-		// A crash between the create and its save: the batch exists; find it rather than pay twice.
-		const batch =
-			(await this.#findBatch(metadata)) ??
-			(await withRetries('batches.create', () => openai.batches.create({input_file_id: part.fileId!, endpoint: part.endpoint, completion_window: '24h', metadata}), this.#policy()));
+		// A file from an earlier process: that one may have died between the create and its save.
+		const since = Date.parse(this.#state!.createdAt);
+		const batch = await createBatch(openai, part, {pacer_run: this.#state!.runId, pacer_part: `${part.part}/${n}`}, {lookUp: uploadedBefore, since, policy: this.#policy()});
 		this.#update(part, {batchId: batch.id, status: batch.status, createdAt: batch.created_at * 1000});
 		this.#budget.submitted(part);
 		this.#sink.budgetChanged(this.#budget.figures() ?? {});
 		for (const job of jobs) this.#sink.jobChanged(job.spec.id, {status: 'running', startedAt: batch.created_at * 1000});
 		await this.#o.afterStep?.('created', part.part);
 		return true;
-	}
-
-	async #findBatch(metadata: {pacer_run: string; pacer_part: string}): Promise<Batch | null> {
-		const page = await withRetries('batches.list', () => this.#o.openai.batches.list({limit: 100}), this.#policy());
-		for await (const batch of page) {
-			const m = batch.metadata as Record<string, string> | null;
-			if (m?.pacer_run === metadata.pacer_run && m.pacer_part === metadata.pacer_part) return batch;
-			// The list is newest first: batches older than this run cannot be its own.
-			if (this.#state && batch.created_at * 1000 < Date.parse(this.#state.createdAt) - 60_000) break;
-		}
-		return null;
 	}
 
 	/** Poll the part's batch until it ends, then collect its files. */
@@ -234,7 +172,7 @@ export class BatchRunner implements Runner, BatchControls {
 	#seen(part: PartState, batch: Batch): void {
 		const counts = batch.request_counts;
 		const ended = batch.completed_at ?? batch.failed_at ?? batch.expired_at ?? batch.cancelled_at ?? null;
-		const note = batch.status === 'failed' ? `failed validation: ${batch.errors?.data?.[0]?.message ?? 'no reason given'}` : batch.status === 'expired' ? 'the 24 h window closed' : batch.status === 'cancelled' ? 'cancelled' : null;
+		const note = noteOf(batch);
 		const changed = part.status !== batch.status || this.#counts.get(part.part) !== `${counts?.completed}/${counts?.failed}`;
 		this.#counts.set(part.part, `${counts?.completed}/${counts?.failed}`);
 		if (changed) this.#update(part, {status: batch.status, endedAt: ended ? ended * 1000 : null, note}, {completed: counts?.completed ?? 0, failed: counts?.failed ?? 0});
@@ -265,11 +203,7 @@ export class BatchRunner implements Runner, BatchControls {
 	}
 
 	#skip(jobs: readonly BatchJobRequest[], error: NonNullable<ResultRecord['error']>): void {
-		const at = new Date(this.#clock.now()).toISOString();
-		for (const job of jobs) {
-			const facts = jobFacts(job);
-			this.#write({id: facts.id, line: facts.line, status: 'skipped', output: null, truncated: false, error, attempts: 0, usage: null, model: facts.model, latency_ms: null, started_at: null, finished_at: at, request_id: null, api: facts.api}, 'batch');
-		}
+		for (const job of jobs) this.#write(recordWithout(jobFacts(job), 'skipped', error, this.#unsent()), 'batch');
 	}
 
 	/** Jobs the precheck refuses end failed before anything is built, as in a live run. */
@@ -279,9 +213,7 @@ export class BatchRunner implements Runner, BatchControls {
 		for (const job of this.#pending) {
 			const error = precheck(job);
 			if (!error) continue;
-			const facts = jobFacts(job);
-			const at = new Date(this.#clock.now()).toISOString();
-			this.#write({id: facts.id, line: facts.line, status: 'failed', output: null, truncated: false, error: {kind: error.kind, status: error.status, code: error.code, message: error.message}, attempts: 0, usage: null, model: facts.model, latency_ms: null, started_at: null, finished_at: at, request_id: null, api: facts.api}, 'batch');
+			this.#write(recordWithout(jobFacts(job), 'failed', errorForRecord(error), this.#unsent()), 'batch');
 			// Sending it live would be refused the same way.
 			this.#failed.delete(job.spec.id);
 		}
@@ -300,6 +232,11 @@ export class BatchRunner implements Runner, BatchControls {
 	}
 
 	/** What no retry mends stops the run: parts not yet at the provider are skipped (resume sends them), the rest stay there. */
+	/** The context of a record for a job that was never sent. */
+	#unsent(): RecordContext {
+		return {batchId: '', startedAt: null, now: this.#clock.now(), attempts: 0};
+	}
+
 	#stopOn(error: unknown): void {
 		if (!(error instanceof ProviderError) && !(error instanceof StateFileError)) throw error;
 		const info = error instanceof ProviderError ? error.info : null;
@@ -346,25 +283,7 @@ export class BatchRunner implements Runner, BatchControls {
 	}
 
 	#publish(): void {
-		if (!this.#state || !this.#o.onBatches) return;
-		const n = this.#state.parts.length;
-		this.#o.onBatches(
-			this.#state.parts.map(part => ({
-				part: part.part,
-				parts: n,
-				firstLine: part.firstLine,
-				lastLine: part.lastLine,
-				requests: part.requests,
-				fileId: part.fileId,
-				batchId: part.batchId,
-				status: part.status,
-				completed: this.#progress.get(part.part)?.completed ?? 0,
-				failed: this.#progress.get(part.part)?.failed ?? 0,
-				createdAt: part.createdAt,
-				endedAt: part.endedAt,
-				note: part.note,
-			})),
-		);
+		if (this.#state && this.#o.onBatches) this.#o.onBatches(rowsOf(this.#state.parts, this.#progress));
 	}
 
 	/** The batches the state file names, for the dashboard and tests. */
@@ -421,16 +340,14 @@ export class BatchRunner implements Runner, BatchControls {
 		return this.summary();
 	}
 
+	// The provider runs the requests: no job, pause or concurrency control reaches them (`supports` says so).
 	cancel(): void {}
-	retry(): boolean {
-		return false;
-	}
-	retryAllFailed(): number {
-		return 0;
-	}
+	retry = (): boolean => false;
+	retryAllFailed = (): number => 0;
 	pause(): void {}
 	resume(): void {}
 	setConcurrency(): void {}
+	/** The results file takes nothing: records are kept in memory meanwhile; nothing here to hold. */
 	hold(reason: string): void {
 		this.#held = reason;
 	}
@@ -440,30 +357,6 @@ export class BatchRunner implements Runner, BatchControls {
 	get held(): string | null {
 		return this.#held;
 	}
-	get running(): number {
-		return 0;
-	}
-	get concurrency(): number {
-		return 0;
-	}
-}
-
-/**
- * The state a run goes on from, or null for a new layout. Throws StateFileError when
- * batches of an earlier run are still out and this is no `--resume`, or when they were
- * made for another input or options (checked before anything is sent).
- */
-export async function stateToResume(path: string | null, resume: boolean, jobs: readonly BatchJobRequest[]): Promise<RunState | null> {
-	const old = path ? readState(path) : null;
-	if (!old || !old.parts.some(part => part.fileId && !part.collected)) return null;
-	const out = old.parts.filter(part => part.batchId && !part.collected).map(part => part.batchId).join(', ') || 'uploaded files';
-	if (!resume) throw new StateFileError(`${path}: an earlier run still has batches at the provider (${out}); re-attach with --resume, or remove the file to start over (what those batches run is billed either way)`);
-	if (old.inputHash !== (await inputHash(jobs))) throw new StateFileError(`${path}: made for another input or other options (model, instructions, caps); re-attach with the same ones, or remove the file to start over`);
-	return old;
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-	const out: T[] = [];
-	for await (const item of items) out.push(item);
-	return out;
+	readonly running = 0;
+	readonly concurrency = 0;
 }

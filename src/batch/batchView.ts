@@ -7,6 +7,9 @@ import {costUsd, type Price} from '../core/prices.js';
 import {queuedSnapshot, type JobChange, type JobSnapshot, type RunTotals} from '../core/runSink.js';
 import type {ResultRecord} from '../core/types.js';
 import type {BatchJobFacts} from './batchRecords.js';
+import type {BatchRow} from './batchRow.js';
+import type {Batch} from './poll.js';
+import type {PartState} from './stateFile.js';
 import type {BatchJobRequest} from './requestLines.js';
 
 export function jobFacts(job: BatchJobRequest): BatchJobFacts {
@@ -54,4 +57,37 @@ export function batchTotals(record: ResultRecord, price: (model: string) => Pric
 		costUsd: cost ?? 0,
 		unpricedJobs: usage && cost === null ? 1 : 0,
 	};
+}
+
+/** The parts as the dashboard's rows; `progress` holds the provider's latest request counts. */
+export function rowsOf(parts: readonly PartState[], progress: ReadonlyMap<number, {completed: number; failed: number}>): BatchRow[] {
+	return parts.map(part => ({
+		part: part.part,
+		parts: parts.length,
+		firstLine: part.firstLine,
+		lastLine: part.lastLine,
+		requests: part.requests,
+		fileId: part.fileId,
+		batchId: part.batchId,
+		status: part.status,
+		completed: progress.get(part.part)?.completed ?? 0,
+		failed: progress.get(part.part)?.failed ?? 0,
+		createdAt: part.createdAt,
+		endedAt: part.endedAt,
+		note: part.note,
+	}));
+}
+
+/** Why a batch ended other than completed, in plain words. */
+export function noteOf(batch: Batch): string | null {
+	switch (batch.status) {
+		case 'failed':
+			return `failed validation: ${batch.errors?.data?.[0]?.message ?? 'no reason given'}`;
+		case 'expired':
+			return 'the 24 h window closed';
+		case 'cancelled':
+			return 'cancelled';
+		default:
+			return null;
+	}
 }

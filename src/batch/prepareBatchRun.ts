@@ -21,7 +21,8 @@ import {STYLES, type PreparedRun, type RunOptions} from '../runBatch.js';
 import type {Simulator} from '../sim/index.js';
 import {createRunStore} from '../store/runStore.js';
 import {storeSink} from '../store/storeSink.js';
-import {BatchRunner, stateToResume} from './batchRunner.js';
+import {BatchRunner} from './batchRunner.js';
+import {stateToResume} from './runLayout.js';
 import type {BatchJobRequest} from './requestLines.js';
 import {statePathFor} from './stateFile.js';
 

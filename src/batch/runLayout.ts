@@ -1,11 +1,11 @@
 /**
- * A new run's parts, laid out before anything is uploaded (sizes and hashes only: the
- * files themselves are built again one at a time as each goes up), and the hash of the
- * whole input that ties a state file to the input and options it was made for.
+ * Where a run's parts come from: the state file of an earlier run it re-attaches to, or a
+ * new layout (sizes and hashes only: each file is built again as it goes up). The hash of
+ * every request line ties a state file to the input and options it was made for.
  */
-import {createHash} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import {requestLine, requestParts, type BatchJobRequest, type PartLimits} from './requestLines.js';
-import type {PartState} from './stateFile.js';
+import {readState, STATE_VERSION, StateFileError, type PartState, type RunState} from './stateFile.js';
 
 /** sha256 of every request line, in order. */
 export async function inputHash(jobs: Iterable<BatchJobRequest> | AsyncIterable<BatchJobRequest>): Promise<string> {
@@ -38,4 +38,36 @@ export async function layOut(jobs: Iterable<BatchJobRequest> | AsyncIterable<Bat
 		});
 	}
 	return parts;
+}
+
+/**
+ * The state a run goes on from, or null for a new layout. Throws StateFileError when
+ * batches of an earlier run are still out and this is no `--resume`, or when they were
+ * made for another input or options (checked before anything is sent).
+ */
+export async function stateToResume(path: string | null, resume: boolean, jobs: readonly BatchJobRequest[]): Promise<RunState | null> {
+	const old = path ? readState(path) : null;
+	if (!old || !old.parts.some(part => part.fileId && !part.collected)) return null;
+	const out = old.parts.filter(part => part.batchId && !part.collected).map(part => part.batchId).join(', ') || 'uploaded files';
+	if (!resume) throw new StateFileError(`${path}: an earlier run still has batches at the provider (${out}); re-attach with --resume, or remove the file to start over (what those batches run is billed either way)`);
+	if (old.inputHash !== (await inputHash(jobs))) throw new StateFileError(`${path}: made for another input or other options (model, instructions, caps); re-attach with the same ones, or remove the file to start over`);
+	return old;
+}
+
+/** A new run's state: `all` make its hash, `unsent` (those that still need a line) its parts. */
+export async function newState(
+	all: readonly BatchJobRequest[],
+	unsent: readonly BatchJobRequest[],
+	identity: {readonly model: string; readonly api: string; readonly host: string},
+	limits: PartLimits | undefined,
+	now: number,
+): Promise<RunState> {
+	return {
+		version: STATE_VERSION,
+		runId: randomBytes(8).toString('hex'),
+		inputHash: await inputHash(all),
+		...identity,
+		createdAt: new Date(now).toISOString(),
+		parts: await layOut(unsent, limits),
+	};
 }

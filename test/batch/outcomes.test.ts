@@ -9,7 +9,7 @@ import {costUsd, priceFor} from '../../src/core/prices.js';
 import {prepareRun, runBatch} from '../../src/runBatch.js';
 import {startSimulator, type Simulator, type SimulatorOptions} from '../../src/sim/index.js';
 import {waitUntil} from '../helpers/wait.js';
-import {fast, prompts, readRecords, simEndpoint, tempDir} from './helpers.js';
+import {fast, prompts, readRecords, tempDir} from './helpers.js';
 
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, {recursive: true, force: true}));
