@@ -144,7 +144,7 @@ export async function prepareBatchRun(input: readonly BatchJob[], options: RunOp
 								const p = price(m);
 								return p ? costUsd(usage, p) : null;
 							},
-							writer: results?.writer,
+							// No writer: each record reaches --out once, through the batch runner (onRecord).
 							retainOutput: options.retainOutput,
 							sink: liveSink(sink),
 							onEvent: event => {

@@ -93,7 +93,11 @@ describe('--batch-api outcomes', () => {
 		// A simulator of the same seed shuffles its first batch the same way: the same three expire.
 		const again = await simulator({batchExpireAfter: 3});
 		const out = path.join(dir, 'then-live.jsonl');
-		const second = await runBatch(prompts(6), {...fast, out, endpoint: again.endpoint, model: 'gpt-4o-mini', thenLive: true});
+		const run = await prepareRun(prompts(6), {...fast, out, endpoint: again.endpoint, model: 'gpt-4o-mini', thenLive: true});
+		await run.runner.run();
+		// Before the final compaction: six records from the batch (three failed), three from the live runs, none twice.
+		expect(readRecords(out)).toHaveLength(9);
+		const second = {summary: await run.finish()};
 		expect(second.summary).toMatchObject({succeeded: 6, failed: 0, total: 6});
 		const records = readRecords(out);
 		expect(records.map(r => r.id)).toEqual(prompts(6).map((_, i) => `item-${i + 1}`));
