@@ -111,7 +111,8 @@ export class BatchRunner implements Runner, BatchControls {
 	async #openState(): Promise<RunState> {
 		const old = await stateToResume(this.#o.statePath, Boolean(this.#o.resume), this.#o.jobs);
 		if (old) {
-			for (const part of old.parts) if (!part.batchId) part.status = 'preparing';
+			// `uploading` stays: that process may have died with its file already at the provider.
+			for (const part of old.parts) if (!part.batchId && part.status !== 'uploading') part.status = 'preparing';
 			return old;
 		}
 		const unsent = this.#pending.filter(job => !this.#written.has(job.spec.id));
@@ -137,8 +138,9 @@ export class BatchRunner implements Runner, BatchControls {
 		const n = this.#state!.parts.length;
 		const uploadedBefore = part.fileId != null;
 		if (!part.fileId) {
+			const unsure = part.status === 'uploading';
 			this.#update(part, {status: 'uploading'});
-			const {fileId, built} = await uploadPart(openai, jobs, `pacer-${this.#state!.runId}-${part.part}of${n}.jsonl`, this.#policy());
+			const {fileId, built} = await uploadPart(openai, jobs, `pacer-${this.#state!.runId}-${part.part}of${n}.jsonl`, {policy: this.#policy(), lookUp: unsure});
 			this.#update(part, {fileId, requests: built.requests, bytes: built.bytes, sha256: built.sha256, status: 'creating'});
 			await this.#o.afterStep?.('uploaded', part.part);
 		}
@@ -273,7 +275,8 @@ export class BatchRunner implements Runner, BatchControls {
 	#update(part: PartState, change: Partial<PartState>, progress?: {completed: number; failed: number}): void {
 		Object.assign(part, change);
 		if (progress) this.#progress.set(part.part, progress);
-		if (this.#state && ('fileId' in change || 'batchId' in change || 'collected' in change)) this.#save(this.#state);
+		const step = 'fileId' in change || 'batchId' in change || 'collected' in change || change.status === 'uploading';
+		if (this.#state && step) this.#save(this.#state);
 		this.#publish();
 	}
 

@@ -47,7 +47,7 @@ export async function layOut(jobs: Iterable<BatchJobRequest> | AsyncIterable<Bat
  */
 export async function stateToResume(path: string | null, resume: boolean, jobs: readonly BatchJobRequest[]): Promise<RunState | null> {
 	const old = path ? readState(path) : null;
-	if (!old || !old.parts.some(part => part.fileId && !part.collected)) return null;
+	if (!old || !old.parts.some(part => (part.fileId || part.status === 'uploading') && !part.collected)) return null;
 	const out = old.parts.filter(part => part.batchId && !part.collected).map(part => part.batchId).join(', ') || 'uploaded files';
 	if (!resume) throw new StateFileError(`${path}: an earlier run still has batches at the provider (${out}); re-attach with --resume, or remove the file to start over (what those batches run is billed either way)`);
 	if (old.inputHash !== (await inputHash(jobs))) throw new StateFileError(`${path}: made for another input or other options (model, instructions, caps); re-attach with the same ones, or remove the file to start over`);

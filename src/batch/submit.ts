@@ -9,14 +9,36 @@ import {withRetries, type Batch, type CallPolicy} from './poll.js';
 import {requestParts, type BatchJobRequest, type RequestPart} from './requestLines.js';
 import type {PartState} from './stateFile.js';
 
-/** Build the part's file from `jobs` and upload it (`purpose: batch`). */
-export async function uploadPart(openai: OpenAI, jobs: readonly BatchJobRequest[], filename: string, policy: CallPolicy): Promise<{fileId: string; built: RequestPart}> {
+/**
+ * Build the part's file from `jobs` and upload it (`purpose: batch`). With `lookUp` (an
+ * earlier process died during this upload), a file of the same name and size already at
+ * the provider is taken instead.
+ */
+export async function uploadPart(
+	openai: OpenAI,
+	jobs: readonly BatchJobRequest[],
+	filename: string,
+	options: {readonly policy: CallPolicy; readonly lookUp?: boolean},
+): Promise<{fileId: string; built: RequestPart}> {
 	let built: RequestPart | null = null;
 	// The layout already cut the part: it is built whole, as one file.
 	for await (const part of requestParts(jobs, {keepContent: true, maxBytes: Number.MAX_SAFE_INTEGER, maxRequests: Number.MAX_SAFE_INTEGER})) built = part;
+	const found = options.lookUp ? await findFile(openai, filename, built!.bytes, options.policy) : null;
+	if (found) return {fileId: found, built: built!};
 	const content = Buffer.concat(built!.content!);
-	const file = await withRetries('files.create', async () => openai.files.create({file: await toFile(content, filename), purpose: 'batch'}), policy);
+	const file = await withRetries('files.create', async () => openai.files.create({file: await toFile(content, filename), purpose: 'batch'}), options.policy);
 	return {fileId: file.id, built: built!};
+}
+
+async function findFile(openai: OpenAI, filename: string, bytes: number, policy: CallPolicy): Promise<string | null> {
+	let page = await withRetries('files.list', () => openai.files.list({purpose: 'batch'}), policy);
+	for (;;) {
+		const file = page.data.find(f => f.filename === filename && f.bytes === bytes);
+		if (file) return file.id;
+		if (!page.hasNextPage()) return null;
+		const current = page;
+		page = await withRetries('files.list', () => current.getNextPage(), policy);
+	}
 }
 
 export interface BatchMetadata {

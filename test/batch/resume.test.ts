@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import OpenAI from 'openai';
 import {afterAll, afterEach, describe, expect, test} from 'vitest';
-import {readState, statePathFor} from '../../src/batch/stateFile.js';
+import {readState, statePathFor, writeState} from '../../src/batch/stateFile.js';
 import {prepareRun, runBatch} from '../../src/runBatch.js';
 import {startSimulator, type Simulator} from '../../src/sim/index.js';
 import {waitUntil} from '../helpers/wait.js';
@@ -62,6 +62,23 @@ describe('--batch-api --resume after a crash', () => {
 		expect(batches.map(b => b.input_file_id).sort()).toEqual(state.parts.map(p => p.fileId).sort());
 		expect(await counts(openai)).toEqual({files: 2, batches: 2});
 		expect(readRecords(out).map(r => r.id)).toEqual(prompts(5).map((_, i) => `item-${i + 1}`));
+	});
+
+	test('during the upload (the file reached the provider, its id never the disk): that file is found, not sent again', {timeout: 30_000}, async () => {
+		const {openai, endpoint} = await simulator();
+		const out = path.join(dir, 'during-upload.jsonl');
+		await crashAfter('uploaded', out, endpoint, prompts(2));
+		const state = readState(statePathFor(out))!;
+		const uploaded = state.parts[0]!.fileId;
+		// As the state stood before the upload's answer was saved.
+		state.parts[0]!.fileId = null;
+		state.parts[0]!.status = 'uploading';
+		writeState(statePathFor(out), state);
+
+		const resumed = await runBatch(prompts(2), {...fast, out, endpoint, model: 'gpt-4o-mini', batchLimits: {maxRequests: 3}, resume: true});
+		expect(resumed.summary.succeeded).toBe(2);
+		expect(readState(statePathFor(out))!.parts[0]!.fileId).toBe(uploaded);
+		expect(await counts(openai)).toEqual({files: 1, batches: 1});
 	});
 
 	test('after the create: the batch is re-attached, nothing new is uploaded or created', {timeout: 30_000}, async () => {
