@@ -172,6 +172,8 @@ export class BatchRunner implements Runner, BatchControls {
 	}
 
 	#seen(part: PartState, batch: Batch): void {
+		// A late answer (a cancel's) must not move a part that is being or was collected back.
+		if (part.collected || part.status === 'collecting') return;
 		const counts = batch.request_counts;
 		const ended = batch.completed_at ?? batch.failed_at ?? batch.expired_at ?? batch.cancelled_at ?? null;
 		const note = noteOf(batch);
@@ -233,17 +235,18 @@ export class BatchRunner implements Runner, BatchControls {
 		}
 	}
 
-	/** What no retry mends stops the run: parts not yet at the provider are skipped (resume sends them), the rest stay there. */
 	/** The context of a record for a job that was never sent. */
 	#unsent(): RecordContext {
 		return {batchId: '', startedAt: null, now: this.#clock.now(), attempts: 0};
 	}
 
+	/** What no retry mends stops the run: parts not yet at the provider are skipped (resume sends them), the rest stay there. */
 	#stopOn(error: unknown): void {
 		if (!(error instanceof ProviderError) && !(error instanceof StateFileError)) throw error;
 		const info = error instanceof ProviderError ? error.info : null;
 		this.#stopReason = info ? `${(error as ProviderError).what}: ${info.message}` : error.message;
 		this.#stopKind = info?.kind ?? 'unexpected';
+		if (this.#state?.parts.some(part => part.batchId && !part.collected)) this.#stopReason += `; ${REATTACH}`;
 		this.#detach.abort(new Error(this.#stopReason));
 		for (const part of this.#state?.parts ?? []) {
 			if (part.batchId || part.collected) continue;
