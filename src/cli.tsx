@@ -215,7 +215,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	// The dashboard draws the batches from the store; headless, each change of status is a line.
 	const batchLines = flags.batchApi && !useTui ? (await import('./batch/statusLines.js')).statusChangePrinter(line => log(`pacer: ${line}`)) : undefined;
 	const options: RunOptions = {
-		...(flags.batchApi ? {batchApi: true, thenLive: flags.thenLive, onBatches: batchLines} : {}),
+		...(flags.batchApi ? {batchApi: true, thenLive: flags.thenLive, onBatches: batchLines, onNotice: useTui ? undefined : (line: string) => log(`pacer: ${line}`)} : {}),
 		out: flags.out ?? defaultOut(input),
 		resume: flags.resume,
 		model: flags.model,

@@ -125,6 +125,8 @@ export interface RunOptions {
 	readonly batchPoll?: PollOptions;
 	/** With `batchApi`: the batches, whole, on every change (the dashboard's rows, headless lines). */
 	readonly onBatches?: (rows: readonly BatchRow[]) => void;
+	/** With `batchApi`: what the run decides that a person should hear (the `--then-live` start). */
+	readonly onNotice?: (line: string) => void;
 	/** With `batchApi`: told once a step's state is on disk (tests stop there, as a crash would). */
 	readonly batchAfterStep?: (step: 'uploaded' | 'created', part: number) => void | Promise<void>;
 }

@@ -227,6 +227,7 @@ export class BatchRunner implements Runner, BatchControls {
 	async #runLive(): Promise<void> {
 		const specs = [...this.#failed.values()];
 		this.#failed.clear();
+		this.#o.onNotice?.(`--then-live: ${specs.length} prompt(s) that failed or expired in their batch go live`);
 		const live = this.#o.thenLive!(specs, record => this.#write(record, 'live'), this.#budget.left({usd: this.#ledger.totals.costUsd, tokens: this.#ledger.totals.tokensIn + this.#ledger.totals.tokensOut}));
 		try {
 			await live.run();

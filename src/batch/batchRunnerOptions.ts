@@ -45,6 +45,8 @@ export interface BatchRunnerOptions {
 	/** The batches, whole, on every change. */
 	readonly onBatches?: (rows: readonly BatchRow[]) => void;
 	readonly onEvent?: (event: EngineEvent) => void;
+	/** What the run decides that a person should hear (headless: one line each). */
+	readonly onNotice?: (line: string) => void;
 	/** Told after a step's state is on disk (tests stop a run there, as a crash would). */
 	readonly afterStep?: (step: 'uploaded' | 'created', part: number) => void | Promise<void>;
 	/** What the header names as the endpoint. @default '' */

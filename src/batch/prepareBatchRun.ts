@@ -155,6 +155,7 @@ export async function prepareBatchRun(input: readonly BatchJob[], options: RunOp
 				}
 			: {}),
 		onBatches: options.onBatches,
+		onNotice: options.onNotice,
 		onEvent: options.onEvent,
 		afterStep: options.batchAfterStep,
 		endpoint: endpointLabel,

@@ -75,7 +75,8 @@ describe('pacer run --batch-api', () => {
 		const out = path.join(dir, 'expire.jsonl');
 		const result = await runCli(['run', demo, '--sim', '--batch-api', '--then-live', '--sim-batch-expire-after', '30', '--no-tui', '--out', out]);
 		expect(result.code).toBe(0);
-		expect(result.stdout).toMatch(/completed|expired/);
+		expect(result.stdout).toMatch(/batch 1\/1 batch_\S+ expired 40\/40 done, 10 failed: the 24 h window closed/);
+		expect(result.stdout).toContain('pacer: --then-live: 10 prompt(s) that failed or expired in their batch go live');
 		expect(result.stdout).toMatch(/failed +attempt 1 timeout: This request could not be executed before the completion window expired/);
 		const records = readRecords(out);
 		expect(records.map(r => r.id)).toEqual(demoIds);
