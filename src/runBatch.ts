@@ -121,7 +121,7 @@ export interface RunOptions {
 	readonly thenLive?: boolean;
 	/** With `batchApi`: the size of one batch file. @default 50,000 requests, 200 MB */
 	readonly batchLimits?: PartLimits;
-	/** With `batchApi`: how often a batch is looked at. @default 1 s doubling to 60 s while nothing changes */
+	/** With `batchApi`: how often a batch is looked at. @default 1 s after each new status, doubling to 60 s while it stays */
 	readonly batchPoll?: PollOptions;
 	/** With `batchApi`: the batches, whole, on every change (the dashboard's rows, headless lines). */
 	readonly onBatches?: (rows: readonly BatchRow[]) => void;

@@ -4,7 +4,7 @@
  * 5xx, timeouts and dropped connections with backoff), and what no retry can mend (a bad
  * key, a spent quota, a request the server refuses) is thrown as a ProviderError that
  * stops the run. `waitForBatch` polls one batch until it ends, 1 s doubling to 60 s
- * between looks while nothing changes.
+ * between looks while its status stays the same.
  */
 import type OpenAI from 'openai';
 import {retryDelay, type BackoffOptions} from '../core/backoff.js';
@@ -78,10 +78,10 @@ export async function waitForBatch(
 		const batch = await withRetries('batches.retrieve', retrieve, options.policy);
 		options.onBatch(batch);
 		if (FINAL_BATCH_STATUSES.has(batch.status)) return batch;
-		const seen = `${batch.status} ${batch.request_counts?.completed ?? 0} ${batch.request_counts?.failed ?? 0}`;
-		// Something moved: look again soon; nothing did: look less often.
-		waitMs = seen !== last ? minMs : Math.min(maxMs, waitMs * 2);
-		last = seen;
+		// A new status: look again soon (the next one may be near); the same: less often. Counts
+		// moving do not reset it, or a batch of hours would be looked at every second.
+		waitMs = batch.status !== last ? minMs : Math.min(maxMs, waitMs * 2);
+		last = batch.status;
 		await options.sleep(waitMs);
 	}
 }

@@ -17,9 +17,9 @@ async function drive(clock: ManualClock, until: () => boolean): Promise<void> {
 }
 
 describe('waitForBatch', () => {
-	test('looks 1 s apart while the batch moves, doubling up to 60 s while it does not', async () => {
+	test('looks 1 s after each new status, then doubling up to 60 s while the status stays', async () => {
 		const clock = new ManualClock();
-		const answers = [batch('validating'), batch('in_progress', 1), ...Array.from({length: 8}, () => batch('in_progress', 1)), batch('completed', 10)];
+		const answers = [batch('validating'), batch('in_progress', 1), ...Array.from({length: 8}, (_, i) => batch('in_progress', 1 + i)), batch('finalizing', 10), batch('completed', 10)];
 		const looks: number[] = [];
 		let ended: Batch | null = null;
 		void waitForBatch(
@@ -31,7 +31,7 @@ describe('waitForBatch', () => {
 		).then(b => (ended = b));
 		await drive(clock, () => ended !== null);
 		const gaps = looks.slice(1).map((t, i) => t - looks[i]!);
-		expect(gaps).toEqual([1000, 1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+		expect(gaps).toEqual([1000, 1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000, 1000]);
 		expect(ended!.status).toBe('completed');
 	});
 });
