@@ -96,11 +96,15 @@ interface RunFlags {
 	simRpm?: number;
 	simTpm?: number;
 	simFaults?: SimulatorOptions['faults'];
+	simBatchTimeScale?: number;
+	simBatchExpireAfter?: number;
 	exitWhenDone?: boolean;
 	redis?: string;
 	limitScope?: string;
 	queue?: string;
 	lease: number;
+	batchApi?: boolean;
+	thenLive?: boolean;
 }
 
 /** `rateLimit=0.2,badRequest=0.05` -> fault rates; names as in the simulator's profiles. */
@@ -130,7 +134,14 @@ function readKeyFile(file: string): string {
 /** Decide where requests go: the simulator, or an API with a key from the environment. */
 function endpointFrom(flags: RunFlags, notice: (line: string) => void): Endpoint {
 	const profile = flags.sim === undefined || flags.sim === false ? undefined : flags.sim === true ? 'calm' : flags.sim;
-	const options: SimulatorOptions = {latencyScale: flags.simLatencyScale, rpm: flags.simRpm, tpm: flags.simTpm, faults: flags.simFaults};
+	const options: SimulatorOptions = {
+		latencyScale: flags.simLatencyScale,
+		rpm: flags.simRpm,
+		tpm: flags.simTpm,
+		faults: flags.simFaults,
+		batchTimeScale: flags.simBatchTimeScale,
+		batchExpireAfter: flags.simBatchExpireAfter,
+	};
 	if (profile !== undefined) {
 		if (!PROFILES.includes(profile as SimProfileName)) {
 			throw new UsageError(`--sim: unknown profile "${profile}" (choose ${PROFILES.join(', ')})`);
@@ -143,7 +154,7 @@ function endpointFrom(flags: RunFlags, notice: (line: string) => void): Endpoint
 		notice('pacer: no OPENAI_API_KEY and no --base-url: using the built-in simulator (calm profile)');
 		return {kind: 'sim', profile: 'calm', seed: flags.seed, options};
 	}
-	const simFlag = flags.simLatencyScale != null ? '--sim-latency-scale' : flags.simRpm != null ? '--sim-rpm' : flags.simTpm != null ? '--sim-tpm' : flags.simFaults ? '--sim-faults' : null;
+	const simFlag = flags.simLatencyScale != null ? '--sim-latency-scale' : flags.simRpm != null ? '--sim-rpm' : flags.simTpm != null ? '--sim-tpm' : flags.simFaults ? '--sim-faults' : flags.simBatchTimeScale != null ? '--sim-batch-time-scale' : flags.simBatchExpireAfter != null ? '--sim-batch-expire-after' : null;
 	if (simFlag) throw new UsageError(`${simFlag} tunes the built-in simulator: add --sim`);
 	// Compatible local servers often need no key; the SDK still wants a string.
 	return {kind: 'api', apiKey: apiKey || 'no-key', baseURL};
@@ -187,6 +198,10 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 			throw new UsageError(`${flags.instructionsFile}: cannot read the instructions file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
 		}
 	}
+	if (flags.batchApi) {
+		if (flags.queue != null) throw new UsageError('--batch-api sends the file to the provider\'s Batch API; it cannot go with --queue');
+		if (flags.onLong === 'summarize') throw new UsageError('--on-long summarize condenses by live calls: it cannot go with --batch-api (use --on-long truncate or fail)');
+	} else if (flags.thenLive) throw new UsageError('--then-live goes with --batch-api (it runs live what failed or expired in a batch)');
 	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
 
 	const jobs = await readPrompts(input);
@@ -197,7 +212,10 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const {formatEvent, formatResultsEvent, formatSummary, exitCodeFor, fallbackReport} = await import('./headless.js');
 	const {ResultsFileError} = await import('./core/results.js');
 	let startedAt = Date.now();
+	// The dashboard draws the batches from the store; headless, each change of status is a line.
+	const batchLines = flags.batchApi && !useTui ? (await import('./batch/statusLines.js')).statusChangePrinter(line => log(`pacer: ${line}`)) : undefined;
 	const options: RunOptions = {
+		...(flags.batchApi ? {batchApi: true, thenLive: flags.thenLive, onBatches: batchLines, onNotice: useTui ? undefined : (line: string) => log(`pacer: ${line}`)} : {}),
 		out: flags.out ?? defaultOut(input),
 		resume: flags.resume,
 		model: flags.model,
@@ -251,7 +269,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 			rmSync(cast.path, {force: true});
 		}
 		await shared?.close();
-		if (error instanceof ResultsFileError) throw new UsageError(error.message);
+		if (error instanceof ResultsFileError || (error as Error)?.name === 'StateFileError') throw new UsageError((error as Error).message);
 		throw error;
 	}
 	if (shared) run.finish = closingAfter(run.finish, shared.close);
@@ -283,7 +301,9 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		}
 		const saved = fallbackReport(run);
 		for (const line of saved.lines) process.stderr.write(`${line}\n`);
-		return saved.exitCode ?? exitCode ?? exitCodeFor(summary);
+		// A run that ended with prompts not done (batches left at the provider, a stop) did not succeed.
+		const ended = summary.succeeded + summary.failed + summary.cancelled + summary.skipped;
+		return saved.exitCode ?? exitCode ?? (ended < summary.total ? EXIT.someFailed : exitCodeFor(summary));
 	};
 	let deadline: NodeJS.Timeout | null = null;
 	const leaveBy = (ms: number) => {
@@ -297,6 +317,13 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const onSignal = (signal: NodeJS.Signals) => {
 		signals++;
 		exitCode = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+		if (run.batch) {
+			// Nothing is in flight on this side: the batches go on at the provider.
+			if (signals === 1) log(`pacer: ${signal}: detaching; the batches go on at the provider. Re-attach with: pacer run ${input} --batch-api --resume${flags.out ? ` --out ${flags.out}` : ''}`);
+			run.batch.detach();
+			leaveBy(signals === 1 ? SIGNAL_DEADLINE_MS : SECOND_SIGNAL_DEADLINE_MS);
+			return;
+		}
 		if (signals === 1) {
 			log(`pacer: ${signal}: stopping; in-flight requests get ${GRACE_MS / 1000}s to finish (again to abort now)`);
 			void run.runner.stop({reason: `interrupted (${signal})`});
@@ -511,7 +538,7 @@ async function simCommand(flags: {port: number; profile: string; seed: number; r
 
 async function countCommand(
 	file: string,
-	flags: {model: string; api: 'responses' | 'chat'; maxOutputTokens: number; maxInputTokens?: number; onLong?: 'fail' | 'summarize'; summaryModel?: string; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number},
+	flags: {model: string; api: 'responses' | 'chat'; maxOutputTokens: number; maxInputTokens?: number; onLong?: 'fail' | 'summarize'; summaryModel?: string; instructions?: string; json?: boolean; priceIn?: number; priceOut?: number; batchApi?: boolean},
 ): Promise<number> {
 	const jobs = await readPrompts(file);
 	const {countReport} = await import('./core/count.js');
@@ -524,6 +551,7 @@ async function countCommand(
 		...(flags.onLong === 'summarize' && flags.maxInputTokens != null ? {summarize: {model: flags.summaryModel}} : {}),
 		instructions: flags.instructions,
 		priceOverrides: {in: flags.priceIn, out: flags.priceOut},
+		batch: Boolean(flags.batchApi),
 	});
 	process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCountReport(report)}\n`);
 	return 0;
@@ -577,7 +605,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--summary-model <name>', "the model that condenses with --on-long summarize (default: the prompt's model)")
 		.option('--price-in <usd>', 'USD per 1M input tokens, overriding the table', nonNegative)
 		.option('--price-out <usd>', 'USD per 1M output tokens, overriding the table', nonNegative)
-		.option('--resume', 'skip prompts whose latest record in --out succeeded')
+		.option('--resume', 'skip prompts whose latest record in --out succeeded; with --batch-api, re-attach to the batches kept beside --out')
+		.option('--batch-api', "send the file through the provider's Batch API (half price, done within 24 h) instead of one request at a time")
+		.option('--then-live', 'with --batch-api: run live, at the end, what failed or expired in its batch')
 		.option('--no-tui', 'plain lines instead of the dashboard (also when stdout is not a TTY)')
 		.option('--json', 'print the final summary as JSON')
 		.option('--exit-when-done', 'leave the dashboard as soon as the run ends')
@@ -593,6 +623,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.option('--sim-rpm <n>', 'requests per minute the simulator allows', positive)
 		.option('--sim-tpm <n>', 'tokens per minute the simulator allows', positive)
 		.option('--sim-faults <name=rate,...>', "override the profile's fault rates, e.g. rateLimit=0.2,badRequest=0.05", faultRates)
+		.option('--sim-batch-time-scale <s>', "with --batch-api: the simulator's seconds per batch request (default 0.005)", nonNegative)
+		.option('--sim-batch-expire-after <n>', "with --batch-api: the simulator's batches expire after this many requests", int(0))
 		.action(async (input: string, flags: RunFlags) => setExit(await runCommand(input, flags)));
 
 	const worker = program
@@ -635,6 +667,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 		.addOption(new Option('--on-long <what>', 'with summarize: how many prompts would be condensed, and the extra calls, tokens and cost').choices(['fail', 'summarize']).default('fail'))
 		.option('--summary-model <name>', "the model that would condense (default: the prompt's model)")
 		.option('--instructions <text>', 'instructions each request would carry')
+		.option('--batch-api', 'show the Batch API price (half of live) beside the live one')
 		.option('--price-in <usd>', 'USD per 1M input tokens, overriding the table', nonNegative)
 		.option('--price-out <usd>', 'USD per 1M output tokens, overriding the table', nonNegative)
 		.option('--json', 'print the report as JSON')

@@ -22,6 +22,10 @@ export function formatCountReport(report: CountReport): string {
 	);
 	label('Reserved', `${formatInt(report.reservedTokens)} tokens (input + every output cap)`);
 	label('Cost (USD)', report.costUsd === null ? unknownCost(report) : `${formatUsd(report.costUsd.min)} .. ${formatUsd(report.costUsd.max)} (input only .. every reply at its cap)`);
+	if (report.batchCostUsd !== undefined) {
+		label('  live', report.costUsd === null ? 'unknown' : `${formatUsd(report.costUsd.min)} .. ${formatUsd(report.costUsd.max)}, one request at a time`);
+		label('  Batch API', report.batchCostUsd === null ? 'unknown' : `${formatUsd(report.batchCostUsd.min)} .. ${formatUsd(report.batchCostUsd.max)}, half price, done within 24 h (--batch-api)`);
+	}
 	for (const entry of report.models) {
 		const price = entry.price;
 		const name = report.models.length > 1 ? `${entry.model} (${formatInt(entry.prompts)})` : entry.model;

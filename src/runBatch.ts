@@ -20,6 +20,9 @@ import type {SimProfileName, Simulator, SimulatorOptions} from './sim/index.js';
 import {createRunStore, type RunStore} from './store/runStore.js';
 import {storeSink} from './store/storeSink.js';
 import {RunResults} from './runResults.js';
+import type {BatchControls, BatchRow} from './batch/batchRow.js';
+import type {PollOptions} from './batch/poll.js';
+import type {PartLimits} from './batch/requestLines.js';
 
 export type Style = 'short' | 'medium' | 'long';
 
@@ -108,11 +111,31 @@ export interface RunOptions {
 	readonly onEvent?: (event: EngineEvent) => void;
 	/** What the results file tells: a write failed (once), writes go through again, a fallback file at the end. */
 	readonly onResultsEvent?: (event: WriterEvent) => void;
+	/**
+	 * Send the jobs through the provider's Batch API (Files + Batches: half price, up to
+	 * 24 h) instead of one request at a time; the batch ids are kept in `<out>.batches.json`
+	 * and `resume` re-attaches to them. @default false
+	 */
+	readonly batchApi?: boolean;
+	/** With `batchApi`: send what failed or expired in its batch through the live engine at the end. @default false */
+	readonly thenLive?: boolean;
+	/** With `batchApi`: the size of one batch file. @default 50,000 requests, 200 MB */
+	readonly batchLimits?: PartLimits;
+	/** With `batchApi`: how often a batch is looked at. @default 1 s after each new status, doubling to 60 s while it stays */
+	readonly batchPoll?: PollOptions;
+	/** With `batchApi`: the batches, whole, on every change (the dashboard's rows, headless lines). */
+	readonly onBatches?: (rows: readonly BatchRow[]) => void;
+	/** With `batchApi`: what the run decides that a person should hear (the `--then-live` start). */
+	readonly onNotice?: (line: string) => void;
+	/** With `batchApi`: told once a step's state is on disk (tests stop there, as a crash would). */
+	readonly batchAfterStep?: (step: 'uploaded' | 'created', part: number) => void | Promise<void>;
 }
 
 export interface PreparedRun {
-	/** The streaming engine, seen through the runner seam. */
+	/** The streaming engine (or the Batch API runner), seen through the runner seam. */
 	readonly runner: Runner;
+	/** A `batchApi` run's own controls (cancel one batch, detach); absent for a live run. */
+	readonly batch?: BatchControls;
 	readonly store: RunStore;
 	readonly outPath: string | null;
 	/** Jobs skipped because their success is already on disk. */
@@ -152,6 +175,7 @@ function priceOf(model: string, options: RunOptions): Price | null {
  * (`jobs[i]: ...`) for a job that cannot be sent, before anything else.
  */
 export async function prepareRun(input: readonly BatchJob[], options: RunOptions = {}): Promise<PreparedRun> {
+	if (options.batchApi) return (await import('./batch/prepareBatchRun.js')).prepareBatchRun(input, options);
 	const jobs = jobSpecsFrom(input);
 	const model = options.model ?? DEFAULTS.model;
 	const style = options.style ? STYLES[options.style] : null;

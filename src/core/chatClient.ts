@@ -6,10 +6,10 @@
  */
 import OpenAI from 'openai';
 import {AttemptGuard, sdkClient} from './attemptGuard.js';
-import {chatMessages} from './chatMessages.js';
 import type {AttemptOptions, AttemptResult, ModelClient, ModelRequest, OpenAIClientOptions} from './client.js';
 import {StreamFailedError} from './errors.js';
 import {parseRateLimitHeaders} from './headers.js';
+import {chatBody} from './requestBody.js';
 import type {Usage} from './types.js';
 
 interface ChatUsageLike {
@@ -73,22 +73,12 @@ export class ChatClient implements ModelClient {
 	}
 
 	#body(request: ModelRequest): OpenAI.Chat.ChatCompletionCreateParamsStreaming {
-		const cap = request.maxOutputTokens;
-		const extra: Record<string, unknown> = {...request.extraBody};
-		// The request's cap wins over a cap in the passed-through fields, under whichever name the server takes.
-		if (cap != null) {
-			delete extra.max_tokens;
-			delete extra.max_completion_tokens;
-		}
+		const body = chatBody(request, this.#legacyMaxTokens);
 		return {
-			...extra,
-			model: request.model,
-			messages: chatMessages(request) as unknown as OpenAI.Chat.ChatCompletionMessageParam[],
-			...(cap != null ? (this.#legacyMaxTokens ? {max_tokens: cap} : {max_completion_tokens: cap}) : {}),
-			...(request.metadata ? {metadata: request.metadata as Record<string, string>} : {}),
+			...body,
 			stream: true,
-			stream_options: {...(extra.stream_options as object | undefined), include_usage: true},
-		};
+			stream_options: {...(body.stream_options as object | undefined), include_usage: true},
+		} as unknown as OpenAI.Chat.ChatCompletionCreateParamsStreaming;
 	}
 
 	async #open(request: ModelRequest, guard: AttemptGuard) {

@@ -38,6 +38,11 @@ export interface CountOptions {
 	 */
 	readonly summarize?: {readonly model?: string};
 	/**
+	 * Also price the batch at Batch API rates (`pacer count --batch-api`).
+	 * @default false
+	 */
+	readonly batch?: boolean;
+	/**
 	 * How many of the longest prompts to list.
 	 * @default 5
 	 */
@@ -95,6 +100,8 @@ export interface CountReport {
 	readonly models: readonly ModelCount[];
 	/** Null when any model's price is unknown: a partial sum would read as the whole cost. */
 	readonly costUsd: CostRange | null;
+	/** With `batch`: the same range at Batch API rates; null when any model's price is unknown. */
+	readonly batchCostUsd?: CostRange | null;
 	/** With `summarize`: what condensing would add. */
 	readonly summarize?: SummarizeEstimate;
 }
@@ -170,6 +177,16 @@ export function countReport(jobs: readonly JobSpec[], options: CountOptions): Co
 					max: models.reduce((sum, entry) => sum + entry.costUsd!.max, 0),
 				}
 			: null,
+		...(options.batch
+			? {
+					batchCostUsd: priced
+						? {
+								min: models.reduce((sum, entry) => sum + costUsd({input_tokens: entry.inputTokens, output_tokens: 0}, entry.price!, {batch: true}), 0),
+								max: models.reduce((sum, entry) => sum + costUsd({input_tokens: entry.inputTokens, output_tokens: entry.maxOutputTokens}, entry.price!, {batch: true}), 0),
+							}
+						: null,
+				}
+			: {}),
 		...(options.summarize && options.maxInputTokens !== undefined
 			? {summarize: summarizeEstimate(jobs, new Set(overLimit.map((prompt) => prompt.id)), options.maxInputTokens, options)}
 			: {}),

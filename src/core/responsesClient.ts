@@ -8,9 +8,10 @@ import {AttemptGuard, sdkClient} from './attemptGuard.js';
 import type {AttemptOptions, AttemptResult, ModelClient, ModelRequest, OpenAIClientOptions} from './client.js';
 import {StreamFailedError} from './errors.js';
 import {parseRateLimitHeaders} from './headers.js';
+import {responsesBody} from './requestBody.js';
 import type {Usage} from './types.js';
 
-interface ResponseLike {
+export interface ResponseLike {
 	status?: string;
 	model?: string;
 	output?: Array<{type?: string; content?: Array<{type?: string; text?: string}>}>;
@@ -26,7 +27,7 @@ interface ResponseLike {
 }
 
 /** The SDK's `output_text` rule: every output_text part of every message item, joined. */
-function outputText(response: ResponseLike): string | null {
+export function outputText(response: ResponseLike): string | null {
 	if (!Array.isArray(response.output)) return null;
 	let text = '';
 	let any = false;
@@ -71,15 +72,7 @@ export class ResponsesClient implements ModelClient {
 		const guard = new AttemptGuard(options);
 		try {
 			options.onApi?.('responses');
-			const body = {
-				...request.extraBody,
-				model: request.model,
-				input: request.input,
-				...(request.instructions != null ? {instructions: request.instructions} : {}),
-				...(request.maxOutputTokens != null ? {max_output_tokens: request.maxOutputTokens} : {}),
-				...(request.metadata ? {metadata: request.metadata} : {}),
-				stream: true as const,
-			} as OpenAI.Responses.ResponseCreateParamsStreaming;
+			const body = {...responsesBody(request), stream: true as const} as unknown as OpenAI.Responses.ResponseCreateParamsStreaming;
 			const {data: stream, response} = await this.#sdk.responses
 				.create(body, {signal: guard.signal, timeout: guard.timeoutMs, maxRetries: 0})
 				.withResponse();

@@ -140,6 +140,8 @@ export interface ResultRecord {
 	 */
 	readonly condensed_input?: string | readonly unknown[];
 	readonly condensed_from?: string;
+	/** The Batch API batch that answered (`--batch-api`). */
+	readonly batch_id?: string;
 }
 
 /** Rate-limit figures read from `x-ratelimit-*` headers. Every field optional. */

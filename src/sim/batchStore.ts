@@ -63,6 +63,11 @@ export class BatchStore {
 		return file;
 	}
 
+	/** Every file, newest first, as the real list is. */
+	files(): StoredFile[] {
+		return [...this.#files.values()].reverse();
+	}
+
 	file(fileId: string): StoredFile | undefined {
 		return this.#files.get(fileId);
 	}

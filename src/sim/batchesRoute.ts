@@ -54,6 +54,9 @@ export class BatchesRoute {
 			const object = this.#store.object(batch[1]);
 			if (object) exchange.sendJson(200, object);
 			else exchange.sendError(notFound('batch', batch[1]));
+		} else if (method === 'GET' && path === '/v1/files') {
+			const purpose = query.get('purpose');
+			exchange.sendJson(200, {object: 'list', data: this.#store.files().filter((f) => purpose === null || f.purpose === purpose).map((f) => this.#store.fileObject(f)), has_more: false});
 		} else if (method === 'GET' && path === '/v1/batches') {
 			const limit = Number(query.get('limit') ?? 20);
 			if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
