@@ -301,9 +301,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		}
 		const saved = fallbackReport(run);
 		for (const line of saved.lines) process.stderr.write(`${line}\n`);
-		// A run that ended with prompts not done (batches left at the provider, a stop) did not succeed.
-		const ended = summary.succeeded + summary.failed + summary.cancelled + summary.skipped;
-		return saved.exitCode ?? exitCode ?? (ended < summary.total ? EXIT.someFailed : exitCodeFor(summary));
+		return saved.exitCode ?? exitCode ?? exitCodeFor(summary);
 	};
 	let deadline: NodeJS.Timeout | null = null;
 	const leaveBy = (ms: number) => {
@@ -319,7 +317,8 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		exitCode = signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
 		if (run.batch) {
 			// Nothing is in flight on this side: the batches go on at the provider.
-			if (signals === 1) log(`pacer: ${signal}: detaching; the batches go on at the provider. Re-attach with: pacer run ${input} --batch-api --resume${flags.out ? ` --out ${flags.out}` : ''}`);
+			if (signals === 1 && endpoint.kind === 'sim') log(`pacer: ${signal}: stopping; the built-in simulator ends with pacer, and its batches with it: run again to send the file again`);
+			else if (signals === 1) log(`pacer: ${signal}: detaching; the batches go on at the provider. Re-attach with: pacer run ${input} --batch-api --resume${flags.out ? ` --out ${flags.out}` : ''}`);
 			run.batch.detach();
 			leaveBy(signals === 1 ? SIGNAL_DEADLINE_MS : SECOND_SIGNAL_DEADLINE_MS);
 			return;

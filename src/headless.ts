@@ -102,6 +102,11 @@ export interface SummaryContext {
 	readonly alreadyDone: number;
 }
 
+/** Prompts of the run that have no end yet (still at the provider after a detach, or cut off by a stop). */
+function unfinished(summary: RunSummary): number {
+	return summary.total - summary.succeeded - summary.failed - summary.cancelled - summary.skipped;
+}
+
 export function formatSummary(summary: RunSummary, context: SummaryContext): string {
 	const lines: string[] = [];
 	const total = summary.total + context.alreadyDone;
@@ -109,6 +114,7 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
 		`pacer: ${total} prompt${total === 1 ? '' : 's'} in ${(summary.wallMs / 1000).toFixed(1)}s: ` +
 			`${summary.succeeded + context.alreadyDone} succeeded${context.alreadyDone ? ` (${context.alreadyDone} from an earlier run)` : ''}, ` +
 			`${summary.failed} failed, ${summary.cancelled} cancelled, ${summary.skipped} skipped` +
+			(unfinished(summary) > 0 ? `, ${unfinished(summary)} not finished` : '') +
 			(summary.truncated ? `; ${summary.truncated} cut at max_output_tokens` : ''),
 	);
 	lines.push(
@@ -140,5 +146,6 @@ export function formatSummary(summary: RunSummary, context: SummaryContext): str
 
 /** DESIGN.md's exit status for a finished run. */
 export function exitCodeFor(summary: RunSummary): number {
-	return summary.failed + summary.cancelled + summary.skipped === 0 ? EXIT.ok : EXIT.someFailed;
+	// A prompt that has not ended (its batch left at the provider by a detach, a stop) has not succeeded either.
+	return summary.succeeded === summary.total ? EXIT.ok : EXIT.someFailed;
 }

@@ -30,6 +30,8 @@ import {StateFileError, writeState, type PartState, type RunState} from './state
 
 /** How to re-attach, for every message that leaves batches running. */
 export const REATTACH = 'the batches go on at the provider; `pacer run FILE --batch-api --resume` re-attaches';
+/** The built-in simulator lives in this process: nothing is left to re-attach to. */
+const SIM_ENDS = 'the built-in simulator ends with pacer, and its batches with it';
 
 export type {BatchRunnerOptions} from './batchRunnerOptions.js';
 
@@ -107,9 +109,13 @@ export class BatchRunner implements Runner, BatchControls {
 		return this.summary();
 	}
 
+	get #reattach(): string {
+		return this.#o.identity.host.startsWith('simulator') ? SIM_ENDS : REATTACH;
+	}
+
 	/** The state to go on from: the one on disk (resume), else a new layout of the input. */
 	async #openState(): Promise<RunState> {
-		const old = await stateToResume(this.#o.statePath, Boolean(this.#o.resume), this.#o.jobs);
+		const old = await stateToResume(this.#o.statePath, Boolean(this.#o.resume), this.#o.jobs, this.#o.identity.host.startsWith('simulator'));
 		if (old) {
 			// `uploading` stays: that process may have died with its file already at the provider.
 			for (const part of old.parts) if (!part.batchId && part.status !== 'uploading') part.status = 'preparing';
@@ -247,7 +253,7 @@ export class BatchRunner implements Runner, BatchControls {
 		const info = error instanceof ProviderError ? error.info : null;
 		this.#stopReason = info ? `${(error as ProviderError).what}: ${info.message}` : error.message;
 		this.#stopKind = info?.kind ?? 'unexpected';
-		if (this.#state?.parts.some(part => part.batchId && !part.collected)) this.#stopReason += `; ${REATTACH}`;
+		if (this.#state?.parts.some(part => part.batchId && !part.collected)) this.#stopReason += `; ${this.#reattach}`;
 		this.#detach.abort(new Error(this.#stopReason));
 		for (const part of this.#state?.parts ?? []) {
 			if (part.batchId || part.collected) continue;
@@ -311,7 +317,7 @@ export class BatchRunner implements Runner, BatchControls {
 
 	detach(): void {
 		if (this.#detach.signal.aborted) return;
-		this.#stopReason ??= `detached: ${REATTACH}`;
+		this.#stopReason ??= `detached: ${this.#reattach}`;
 		this.#stopKind ??= 'cancelled';
 		this.#sink.runChanged({phase: 'stopping', stopReason: this.#stopReason, stopKind: this.#stopKind});
 		this.#detach.abort(new Error(this.#stopReason));
@@ -319,7 +325,7 @@ export class BatchRunner implements Runner, BatchControls {
 
 	/** Any stop leaves the batches running: there is nothing in flight on this side to finish. */
 	async stop(options: {abort?: boolean; reason?: string} = {}): Promise<void> {
-		if (options.reason) this.#stopReason ??= `${options.reason}: ${REATTACH}`;
+		if (options.reason) this.#stopReason ??= `${options.reason}: ${this.#reattach}`;
 		this.detach();
 		await this.#running?.catch(() => {});
 	}

@@ -63,7 +63,7 @@ export async function prepareBatchRun(input: readonly BatchJob[], options: RunOp
 	const order = specs.map(spec => spec.id);
 	const statePath = outPath ? statePathFor(outPath) : null;
 	// Before --out is opened (a new run replaces it): batches still out without --resume, or another input, is a usage error.
-	await stateToResume(statePath, Boolean(options.resume), jobs);
+	await stateToResume(statePath, Boolean(options.resume), jobs, (options.endpoint ?? {kind: 'sim'}).kind === 'sim');
 	const results = outPath
 		? new RunResults(outPath, order, {resume: options.resume, retryMs: options.retryWriteMs, fallbackDirs: options.fallbackDirs, fs: options.writerFs, onEvent: options.onResultsEvent})
 		: null;
@@ -154,7 +154,11 @@ export async function prepareBatchRun(input: readonly BatchJob[], options: RunOp
 						}),
 				}
 			: {}),
-		onBatches: options.onBatches,
+		// The run's store always holds the rows (the dashboard draws them); a caller's listener hears them too.
+		onBatches: rows => {
+			store.getState().setBatches(rows);
+			options.onBatches?.(rows);
+		},
 		onNotice: options.onNotice,
 		onEvent: options.onEvent,
 		afterStep: options.batchAfterStep,

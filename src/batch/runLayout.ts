@@ -45,10 +45,15 @@ export async function layOut(jobs: Iterable<BatchJobRequest> | AsyncIterable<Bat
  * batches of an earlier run are still out and this is no `--resume`, or when they were
  * made for another input or options (checked before anything is sent).
  */
-export async function stateToResume(path: string | null, resume: boolean, jobs: readonly BatchJobRequest[]): Promise<RunState | null> {
+export async function stateToResume(path: string | null, resume: boolean, jobs: readonly BatchJobRequest[], builtInSim = false): Promise<RunState | null> {
 	const old = path ? readState(path) : null;
 	if (!old || !old.parts.some(part => (part.fileId || part.status === 'uploading') && !part.collected)) return null;
 	const out = old.parts.filter(part => part.batchId && !part.collected).map(part => part.batchId).join(', ') || 'uploaded files';
+	// The built-in simulator lives in the pacer process that started it: its batches ended with that process.
+	if (builtInSim && old.host.startsWith('simulator')) {
+		if (!resume) return null;
+		throw new StateFileError(`${path}: its batches (${out}) were on the built-in simulator of an earlier pacer process, and ended with it: there is nothing to re-attach to; run again without --resume to send the file again (the simulator bills nothing)`);
+	}
 	if (!resume) throw new StateFileError(`${path}: an earlier run still has batches at the provider (${out}); re-attach with --resume, or remove the file to start over (what those batches run is billed either way)`);
 	if (old.inputHash !== (await inputHash(jobs))) throw new StateFileError(`${path}: made for another input or other options (model, instructions, caps); re-attach with the same ones, or remove the file to start over`);
 	return old;

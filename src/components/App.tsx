@@ -111,7 +111,7 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt, batchC
 			<Header view={view} now={now} width={width} />
 			{banner ? <DiskBanner {...banner} /> : null}
 			{phase === 'done' ? (
-				<Summary view={view} width={width} outPath={outPath} rows={layout.statsRows} />
+				<Summary view={view} width={width} outPath={outPath} rows={layout.statsRows} canRetry={controls.supports.jobs} />
 			) : (
 				<>
 					<Progress view={view} width={width} />

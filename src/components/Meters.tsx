@@ -40,6 +40,8 @@ export function Meters({view, width}: MetersProps) {
 	const rate = useRunView(view, state => state.rate);
 	const budget = useRunView(view, state => state.budget);
 	const budgetLine = budgetText(budget);
+	// A Batch API run has no per-minute pacing or concurrency to show: its batches say how it goes.
+	const batchRun = useRunView(view, state => state.batches != null);
 	const near = (now: number, limit: number | null) => (limit != null && now >= limit * 0.9 ? theme.warning : undefined);
 	const sep = <Text color={theme.muted}> · </Text>;
 	return (
@@ -59,28 +61,34 @@ export function Meters({view, width}: MetersProps) {
 					</>
 				) : null}
 			</Text>
-			<Text wrap="truncate">
-				<Text color={theme.muted}>rpm </Text>
-				<Text color={near(rate.rpmNow, rate.rpmLimit)}>{formatCompact(rate.rpmNow)}</Text>
-				<Text color={theme.muted}>/{rate.rpmLimit == null ? '–' : formatCompact(rate.rpmLimit)}</Text>
-				{sep}
-				<Text color={theme.muted}>tpm </Text>
-				<Text color={near(rate.tpmNow, rate.tpmLimit)}>{formatCompact(rate.tpmNow)}</Text>
-				<Text color={theme.muted}>
-					/{rate.tpmLimit == null ? '–' : formatCompact(rate.tpmLimit)}
-					{rate.limitSource ? SOURCE[rate.limitSource] : ''}
+			{batchRun ? (
+				<Text wrap="truncate" color={theme.muted}>
+					Batch API · half price · no per-minute limits · done within 24 h
 				</Text>
-				{sep}
-				{/* Pacing together, before the counts: at 80 columns the line's tail is what gets cut. */}
-				<Text color={theme.muted}>concurrency </Text>
-				{rate.concurrency}
-				<Text color={theme.muted}> {rate.concurrencyMode}</Text>
-				{sep}
-				<Text color={totals.rateLimited > 0 ? theme.warning : theme.muted}>429s {formatInt(totals.rateLimited)}</Text>
-				{sep}
-				<Text color={theme.muted}>retries </Text>
-				{formatInt(totals.retries)}
-			</Text>
+			) : (
+				<Text wrap="truncate">
+					<Text color={theme.muted}>rpm </Text>
+					<Text color={near(rate.rpmNow, rate.rpmLimit)}>{formatCompact(rate.rpmNow)}</Text>
+					<Text color={theme.muted}>/{rate.rpmLimit == null ? '–' : formatCompact(rate.rpmLimit)}</Text>
+					{sep}
+					<Text color={theme.muted}>tpm </Text>
+					<Text color={near(rate.tpmNow, rate.tpmLimit)}>{formatCompact(rate.tpmNow)}</Text>
+					<Text color={theme.muted}>
+						/{rate.tpmLimit == null ? '–' : formatCompact(rate.tpmLimit)}
+						{rate.limitSource ? SOURCE[rate.limitSource] : ''}
+					</Text>
+					{sep}
+					{/* Pacing together, before the counts: at 80 columns the line's tail is what gets cut. */}
+					<Text color={theme.muted}>concurrency </Text>
+					{rate.concurrency}
+					<Text color={theme.muted}> {rate.concurrencyMode}</Text>
+					{sep}
+					<Text color={totals.rateLimited > 0 ? theme.warning : theme.muted}>429s {formatInt(totals.rateLimited)}</Text>
+					{sep}
+					<Text color={theme.muted}>retries </Text>
+					{formatInt(totals.retries)}
+				</Text>
+			)}
 		</Box>
 	);
 }

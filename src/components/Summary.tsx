@@ -12,10 +12,12 @@ export interface SummaryProps {
 	readonly outPath: string | null;
 	/** 4, or 2 on a very short terminal. */
 	readonly rows: number;
+	/** The runner can retry jobs (a Batch API run cannot): only then does the line offer r / R. @default true */
+	readonly canRetry?: boolean;
 }
 
 /** What the run came to, in place of the progress and meters once it has ended. */
-export function Summary({view, width, outPath, rows}: SummaryProps) {
+export function Summary({view, width, outPath, rows, canRetry = true}: SummaryProps) {
 	const theme = useTheme();
 	const counts = useRunView(view, state => state.counts);
 	const totals = useRunView(view, state => state.totals);
@@ -56,7 +58,7 @@ export function Summary({view, width, outPath, rows}: SummaryProps) {
 		</Text>,
 		<Text key="out" wrap="truncate" color={theme.muted}>
 			{outPath ? `results → ${outPath}` : 'results kept in memory'}
-			{'  ·  q to leave, r / R to retry'}
+			{canRetry ? '  ·  q to leave, r / R to retry' : '  ·  q to leave'}
 		</Text>,
 	];
 	return (

@@ -51,8 +51,8 @@ const STORE_THROTTLE_MS = Math.ceil(1000 / STORE_UPDATES_PER_SECOND);
 /** After a signal the process is gone by then, whatever the requests or the disk do. */
 const SIGNAL_DEADLINE_MS = 4500;
 
-/** A prepared run, and beside its runner the controls a `--batch-api` run adds (absent: any other run). */
-export type DashboardRun = PreparedRun & {readonly batchControls?: BatchControls};
+/** A prepared run; a `--batch-api` run's own controls (cancel a batch, detach) are its `batch`. */
+export type DashboardRun = PreparedRun;
 
 /** Run `run` under the dashboard; resolves with the exit code once the terminal is restored. */
 export async function runDashboard(run: DashboardRun, options: DashboardOptions): Promise<number> {
@@ -61,7 +61,7 @@ export async function runDashboard(run: DashboardRun, options: DashboardOptions)
 	const screen = new TerminalScreen(stdout);
 	const view = throttleStore(run.store, STORE_THROTTLE_MS);
 	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: options.exitWhenDone});
-	const batchControls = run.batchControls;
+	const batchControls: BatchControls | undefined = run.batch;
 
 	// The terminal back, then the records saved where they can go, whatever else is stuck.
 	const leaveNow = (code: number) => {
@@ -157,8 +157,10 @@ export async function runDashboard(run: DashboardRun, options: DashboardOptions)
 }
 
 /** What `q` left behind in a `--batch-api` run, and how to come back to it. */
-export function detachedLine(run: Pick<PreparedRun, 'store'>): string {
+export function detachedLine(run: Pick<PreparedRun, 'store' | 'endpointLabel'>): string {
 	const going = (run.store.getState().batches ?? []).filter(row => row.batchId != null && !batchEnded(row)).length;
+	// The built-in simulator is part of this process: its batches end with it.
+	if (run.endpointLabel.startsWith('simulator')) return `pacer: detached; the built-in simulator ends with pacer, and its ${going} batch${going === 1 ? '' : 'es'} with it: run again to send the file again`;
 	return `pacer: detached; ${going} batch${going === 1 ? '' : 'es'} go${going === 1 ? 'es' : ''} on at the provider; --resume re-attaches`;
 }
 

@@ -71,6 +71,27 @@ describe('pacer run --batch-api', () => {
 		expect((await openai.files.list({purpose: 'batch'})).data).toHaveLength(1);
 	});
 
+	test('with the built-in simulator a signal ends its batches too: --resume says so, a new run starts over', {timeout: 60_000}, async () => {
+		const out = path.join(dir, 'builtin.jsonl');
+		const args = ['run', demo, '--sim', '--batch-api', '--sim-batch-time-scale', '0.05', '--no-tui', '--out', out];
+		const first = startCli(args);
+		await waitUntil(() => /in_progress/.test(first.output()), 'the batch under way', {timeoutMs: 20_000, seen: first.output});
+		first.child.kill('SIGINT');
+		const stopped = await first.done;
+		expect(stopped.code).toBe(EXIT.interrupted);
+		expect(stopped.stdout).toContain('the built-in simulator ends with pacer, and its batches with it');
+		expect(stopped.stdout).not.toContain('Re-attach with');
+		expect(readState(statePathFor(out))!.parts[0]!.batchId).toMatch(/^batch_/);
+
+		const resumed = await runCli([...args, '--resume']);
+		expect(resumed.code).toBe(EXIT.usage);
+		expect(resumed.stderr).toMatch(/builtin\.jsonl\.batches\.json: its batches \(batch_\S+\) were on the built-in simulator of an earlier pacer process/);
+
+		const again = await runCli(args.map(a => (a === '0.05' ? '0.005' : a)));
+		expect(again.code).toBe(0);
+		expect(readRecords(out).map(r => r.status)).toEqual(demoIds.map(() => 'succeeded'));
+	});
+
 	test('--sim-batch-expire-after with --then-live: the expired prompts succeed live', {timeout: 60_000}, async () => {
 		const out = path.join(dir, 'expire.jsonl');
 		const result = await runCli(['run', demo, '--sim', '--batch-api', '--then-live', '--sim-batch-expire-after', '30', '--no-tui', '--out', out]);

@@ -71,7 +71,7 @@ const batchControls = {
 	},
 };
 
-const code = await runDashboard({...run, batchControls}, {exitWhenDone: false});
+const code = await runDashboard({...run, endpointLabel: 'api.example.test · Batch API', batch: batchControls}, {exitWhenDone: false});
 clearInterval(timer);
 process.exitCode = code;
 setTimeout(() => process.exit(code), 50).unref();
