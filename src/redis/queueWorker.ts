@@ -18,7 +18,7 @@ import type {ModelClient} from '../core/client.js';
 import {Engine, type EngineEvent} from '../core/engine.js';
 import type {Limiter} from '../core/limiter.js';
 import {costUsd, priceFor} from '../core/prices.js';
-import {countInputTokens} from '../core/tokens.js';
+import {countInputTokens, countText} from '../core/tokens.js';
 import type {ResultRecord} from '../core/types.js';
 import {BEAT_MS, removeBeat, writeBeat} from './cluster.js';
 import {MeteredLimiter} from './meteredLimiter.js';
@@ -70,6 +70,10 @@ export class QueueWorker {
 		this.#options = options;
 		this.#limiter = new MeteredLimiter(options.limiter);
 		const leaseMs = options.leaseMs ?? DEFAULTS.leaseMs;
+		// The tokenizer's tables load on first use, synchronously (hundreds of ms, seconds on a
+		// busy machine): loaded inside the first job, they would hold the event loop while that
+		// job's lease runs out, and another worker would send the prompt again.
+		countText('', DEFAULTS.model);
 		this.#worker = new Worker<QueueJobData, QueueJobResult>(options.queue, job => this.#run(job), {
 			connection: options.redis,
 			concurrency: options.concurrency ?? DEFAULTS.workerConcurrency,

@@ -51,17 +51,23 @@ function expectEachOnce(ids: readonly string[], n: number): void {
 	expect(counts.size).toBe(n);
 }
 
-const common = (queue: string) => ['--redis', redis.url, '--queue', queue, '--base-url', sim.url, '--lease', '2'];
+/**
+ * A short lease brings a dead process's prompts back fast. It must outlast the longest pause
+ * of a live process's event loop, or BullMQ takes that process's own jobs for stalled and
+ * they are sent twice: on a loaded CI machine (tests side by side, a core kept busy) 2 s did
+ * not always, so the tests that count requests sent twice use 4 s.
+ */
+const common = (queue: string, lease = 2) => ['--redis', redis.url, '--queue', queue, '--base-url', sim.url, '--lease', String(lease)];
 
 describe('pacer run --queue and pacer worker', () => {
 	it('a worker killed with kill -9: its prompts come back after the lease, every id written once', {timeout: 90_000}, async () => {
 		const N = 40;
 		const file = prompts('kill.txt', N);
 		const out = path.join(dir, 'kill.results.jsonl');
-		const collector = startCli(['run', file, '--out', out, '--no-tui', '--concurrency', '2', ...common('kill')], {env});
+		const collector = startCli(['run', file, '--out', out, '--no-tui', '--concurrency', '2', ...common('kill', 4)], {env});
 		await waitUntil(() => collector.output().includes('shared through Redis'), 'the collector to enqueue', {timeoutMs: 20_000, seen: collector.output});
-		const doomed = startCli(['worker', '--concurrency', '4', ...common('kill')], {env});
-		const survivor = startCli(['worker', '--concurrency', '2', ...common('kill')], {env});
+		const doomed = startCli(['worker', '--concurrency', '4', ...common('kill', 4)], {env});
+		const survivor = startCli(['worker', '--concurrency', '2', ...common('kill', 4)], {env});
 		// Killed while it holds prompts: it has finished one, and more are under way.
 		await waitUntil(() => / ok | truncated /.test(doomed.output()), 'the doomed worker to finish a prompt', {timeoutMs: 30_000, seen: doomed.output});
 		doomed.child.kill('SIGKILL');
@@ -93,11 +99,11 @@ describe('pacer run --queue and pacer worker', () => {
 		const N = 30;
 		const file = prompts('resume.txt', N);
 		const out = path.join(dir, 'resume.results.jsonl');
-		const first = startCli(['run', file, '--out', out, '--no-tui', '--concurrency', '3', ...common('resume')], {env});
+		const first = startCli(['run', file, '--out', out, '--no-tui', '--concurrency', '3', ...common('resume', 4)], {env});
 		await waitUntil(() => writtenIds(first.output()).length >= 5, '5 prompts written', {timeoutMs: 30_000, seen: first.output});
 		first.child.kill('SIGKILL');
 		const killed = await first.done;
-		const second = await startCli(['run', file, '--out', out, '--no-tui', '--resume', ...common('resume')], {env}).done;
+		const second = await startCli(['run', file, '--out', out, '--no-tui', '--resume', ...common('resume', 4)], {env}).done;
 		expect(second.code, second.stdout + second.stderr).toBe(0);
 		expectEachOnce([...writtenIds(killed.stdout), ...writtenIds(second.stdout)], N);
 		expect(new Set(readRecords(out).map(r => r.id)).size).toBe(N);
