@@ -5,8 +5,26 @@
  * dashboard its chunk. Code splitting keeps every `await import()` of src/cli.tsx lazy.
  * The library (dist/index.js and its types) stays as tsc wrote it.
  */
-import {rmSync} from 'node:fs';
+import {readFileSync, rmSync} from 'node:fs';
 import {build} from 'esbuild';
+
+/**
+ * Yoga's Emscripten loader fetches its wasm (a data: URL) when `fetch` exists, and Node's
+ * first touch of `fetch` loads undici (~40 ms before the dashboard's first frame) only for
+ * the loader to decode the same base64 it holds. Told there is no fetch, it decodes at once.
+ * A Yoga that changed its loader is left as it is, with a warning.
+ */
+const yogaWithoutFetch = {
+	name: 'yoga-without-fetch',
+	setup(build) {
+		build.onLoad({filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/}, ({path}) => {
+			const source = readFileSync(path, 'utf8');
+			const patched = source.replaceAll('"function"!=typeof fetch', '!0');
+			if (patched === source) return {contents: source, loader: 'js', warnings: [{text: 'yoga-layout: no fetch test found to skip; its loader will load undici'}]};
+			return {contents: patched, loader: 'js'};
+		});
+	},
+};
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 rmSync(`${dist}chunks`, {recursive: true, force: true});
@@ -14,6 +32,7 @@ rmSync(`${dist}chunks`, {recursive: true, force: true});
 rmSync(`${dist}cli.js.map`, {force: true});
 
 await build({
+	plugins: [yogaWithoutFetch],
 	entryPoints: {cli: new URL('../src/cli.tsx', import.meta.url).pathname},
 	outdir: dist,
 	chunkNames: 'chunks/[name]-[hash]',
