@@ -6,7 +6,32 @@
  * The library (dist/index.js and its types) stays as tsc wrote it.
  */
 import {readFileSync, rmSync} from 'node:fs';
+import {dirname} from 'node:path';
 import {build} from 'esbuild';
+
+const fastWidth = new URL('../src/components/fastStringWidth.ts', import.meta.url).pathname;
+
+/**
+ * Every `import stringWidth from 'string-width'` (Ink's, widest-line's, wrap-ansi's, each
+ * its own version) gets src/components/fastStringWidth.ts in front of that same version:
+ * text of one-column characters is measured without segmenting it into graphemes.
+ */
+const stringWidthFastPath = {
+	name: 'string-width-fast-path',
+	setup(build) {
+		build.onResolve({filter: /^string-width$/}, async args => {
+			if (args.pluginData?.real) return undefined;
+			const real = await build.resolve('string-width', {resolveDir: args.resolveDir, kind: args.kind, pluginData: {real: true}});
+			if (real.errors.length > 0) return {errors: real.errors};
+			return {path: real.path, namespace: 'fast-string-width'};
+		});
+		build.onLoad({filter: /.*/, namespace: 'fast-string-width'}, ({path}) => ({
+			contents: `import real from ${JSON.stringify(path)};\nimport {fastStringWidth} from ${JSON.stringify(fastWidth)};\nexport default function stringWidth(text, options) {\n\treturn fastStringWidth(text, options, real);\n}\n`,
+			loader: 'js',
+			resolveDir: dirname(path),
+		}));
+	},
+};
 
 /**
  * Yoga's Emscripten loader fetches its wasm (a data: URL) when `fetch` exists, and Node's
@@ -32,7 +57,7 @@ rmSync(`${dist}chunks`, {recursive: true, force: true});
 rmSync(`${dist}cli.js.map`, {force: true});
 
 await build({
-	plugins: [yogaWithoutFetch],
+	plugins: [yogaWithoutFetch, stringWidthFastPath],
 	entryPoints: {cli: new URL('../src/cli.tsx', import.meta.url).pathname},
 	outdir: dist,
 	chunkNames: 'chunks/[name]-[hash]',
