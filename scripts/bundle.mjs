@@ -5,51 +5,9 @@
  * dashboard its chunk. Code splitting keeps every `await import()` of src/cli.tsx lazy.
  * The library (dist/index.js and its types) stays as tsc wrote it.
  */
-import {readFileSync, rmSync} from 'node:fs';
-import {dirname} from 'node:path';
+import {rmSync} from 'node:fs';
 import {build} from 'esbuild';
-
-const fastWidth = new URL('../src/components/fastStringWidth.ts', import.meta.url).pathname;
-
-/**
- * Every `import stringWidth from 'string-width'` (Ink's, widest-line's, wrap-ansi's, each
- * its own version) gets src/components/fastStringWidth.ts in front of that same version:
- * text of one-column characters is measured without segmenting it into graphemes.
- */
-const stringWidthFastPath = {
-	name: 'string-width-fast-path',
-	setup(build) {
-		build.onResolve({filter: /^string-width$/}, async args => {
-			if (args.pluginData?.real) return undefined;
-			const real = await build.resolve('string-width', {resolveDir: args.resolveDir, kind: args.kind, pluginData: {real: true}});
-			if (real.errors.length > 0) return {errors: real.errors};
-			return {path: real.path, namespace: 'fast-string-width'};
-		});
-		build.onLoad({filter: /.*/, namespace: 'fast-string-width'}, ({path}) => ({
-			contents: `import real from ${JSON.stringify(path)};\nimport {fastStringWidth} from ${JSON.stringify(fastWidth)};\nexport default function stringWidth(text, options) {\n\treturn fastStringWidth(text, options, real);\n}\n`,
-			loader: 'js',
-			resolveDir: dirname(path),
-		}));
-	},
-};
-
-/**
- * Yoga's Emscripten loader fetches its wasm (a data: URL) when `fetch` exists, and Node's
- * first touch of `fetch` loads undici (~40 ms before the dashboard's first frame) only for
- * the loader to decode the same base64 it holds. Told there is no fetch, it decodes at once.
- * A Yoga that changed its loader is left as it is, with a warning.
- */
-const yogaWithoutFetch = {
-	name: 'yoga-without-fetch',
-	setup(build) {
-		build.onLoad({filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/}, ({path}) => {
-			const source = readFileSync(path, 'utf8');
-			const patched = source.replaceAll('"function"!=typeof fetch', '!0');
-			if (patched === source) return {contents: source, loader: 'js', warnings: [{text: 'yoga-layout: no fetch test found to skip; its loader will load undici'}]};
-			return {contents: patched, loader: 'js'};
-		});
-	},
-};
+import {inkFirstFramePatches, stringWidthFastPath} from './bundlePlugins.mjs';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 rmSync(`${dist}chunks`, {recursive: true, force: true});
@@ -57,7 +15,8 @@ rmSync(`${dist}chunks`, {recursive: true, force: true});
 rmSync(`${dist}cli.js.map`, {force: true});
 
 await build({
-	plugins: [yogaWithoutFetch, stringWidthFastPath],
+	// What the dashboard's first frame spends its time on (issue 16): see bundlePlugins.mjs.
+	plugins: [inkFirstFramePatches, stringWidthFastPath],
 	entryPoints: {cli: new URL('../src/cli.tsx', import.meta.url).pathname},
 	outdir: dist,
 	chunkNames: 'chunks/[name]-[hash]',
