@@ -24,7 +24,9 @@ export interface RunPreview {
 export function previewStore(preview: RunPreview): RunStore {
 	const store = createRunStore();
 	const state = store.getState();
-	state.setRun({model: preview.model, endpoint: preview.endpoint ?? ''});
+	// Running, not idle: the run starts by itself once prepared, and the keys act as in a
+	// running run (p pauses it before its first request).
+	state.setRun({phase: 'running', model: preview.model, endpoint: preview.endpoint ?? ''});
 	if (typeof preview.concurrency === 'number') state.setRate({concurrency: preview.concurrency, concurrencyMode: 'fixed'});
 	if (preview.maxConcurrency != null) state.setRate({maxConcurrency: preview.maxConcurrency});
 	state.addJobs(preview.jobs, {model: preview.model});
