@@ -7,6 +7,7 @@
  */
 import {rmSync} from 'node:fs';
 import {build} from 'esbuild';
+import {inkFirstFramePatches, stringWidthFastPath} from './bundlePlugins.mjs';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 rmSync(`${dist}chunks`, {recursive: true, force: true});
@@ -14,6 +15,8 @@ rmSync(`${dist}chunks`, {recursive: true, force: true});
 rmSync(`${dist}cli.js.map`, {force: true});
 
 await build({
+	// What the dashboard's first frame spends its time on (issue 16): see bundlePlugins.mjs.
+	plugins: [inkFirstFramePatches, stringWidthFastPath],
 	entryPoints: {cli: new URL('../src/cli.tsx', import.meta.url).pathname},
 	outdir: dist,
 	chunkNames: 'chunks/[name]-[hash]',

@@ -175,6 +175,27 @@ function defaultOut(input: string): string {
 	return input === '-' ? 'pacer-results.jsonl' : `${input}.results.jsonl`;
 }
 
+/**
+ * A live run of one process, not resuming, is drawn before it is prepared: its first frame
+ * is the input's jobs, queued, as the prepared run shows them. A resumed run shows fewer
+ * (what succeeded is not run again), a Batch API run its batches, a shared limiter or
+ * queue waits for Redis: those are drawn once ready.
+ */
+function drawsFirst(flags: RunFlags): boolean {
+	return !flags.resume && !flags.batchApi && flags.queue == null && !(flags.redis ?? process.env.PACER_REDIS_URL);
+}
+
+/** The header's endpoint before the run is ready, as prepareRun names it. */
+function previewEndpoint(endpoint: Endpoint): string {
+	if (endpoint.kind === 'sim') return `simulator ${endpoint.profile} · seed ${endpoint.seed}`;
+	try {
+		return endpoint.baseURL ? new URL(endpoint.baseURL).host : 'api.openai.com';
+	} catch {
+		// prepareRun says what is wrong with it.
+		return '';
+	}
+}
+
 async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	const useTui = flags.tui && Boolean(process.stdout.isTTY) && !flags.json;
 	if (useTui) {
@@ -208,9 +229,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	if (flags.queue != null) return queueRun(jobs, flags, endpoint, instructions, input, log, dashboard);
 	const shared = await sharedLimiterFrom(flags, endpoint, log);
 
-	const {prepareRun} = await import('./runBatch.js');
 	const {formatEvent, formatResultsEvent, formatSummary, exitCodeFor, fallbackReport} = await import('./headless.js');
-	const {ResultsFileError} = await import('./core/results.js');
 	let startedAt = Date.now();
 	// The dashboard draws the batches from the store; headless, each change of status is a line.
 	const batchLines = flags.batchApi && !useTui ? (await import('./batch/statusLines.js')).statusChangePrinter(line => log(`pacer: ${line}`)) : undefined;
@@ -259,30 +278,55 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 				},
 	};
 	const cast = flags.record ? await openRecording(flags.record, useTui, input, endpoint) : undefined;
-	let run;
-	try {
-		run = await prepareRun(jobs, options);
-	} catch (error) {
-		if (cast) {
-			// Nothing was drawn: leave no empty recording behind.
-			cast.close();
-			rmSync(cast.path, {force: true});
+	const prepare = async (say: (line: string) => void) => {
+		// Loaded here: the dashboard's first frame needs neither the engine nor the SDK.
+		const {prepareRun} = await import('./runBatch.js');
+		const {ResultsFileError} = await import('./core/results.js');
+		let prepared;
+		try {
+			prepared = await prepareRun(jobs, options);
+		} catch (error) {
+			if (cast) {
+				// The run never started: leave no recording of it behind.
+				cast.close();
+				rmSync(cast.path, {force: true});
+			}
+			await shared?.close();
+			if (error instanceof ResultsFileError || (error as Error)?.name === 'StateFileError') throw new UsageError((error as Error).message);
+			throw error;
 		}
-		await shared?.close();
-		if (error instanceof ResultsFileError || (error as Error)?.name === 'StateFileError') throw new UsageError((error as Error).message);
-		throw error;
-	}
-	if (shared) run.finish = closingAfter(run.finish, shared.close);
-	if (run.tornLine != null) log(`pacer: ${run.outPath}:${run.tornLine}: ignored a torn last line (an earlier run was cut off)`);
-	if (run.discarded.length > 0) {
-		log(`pacer: a new run replaces ${run.outPath}: removed the fallback file(s) of an earlier run with it (${run.discarded.join(', ')}); --resume would have merged them`);
-	}
-	if (run.merged.files.length > 0) {
-		log(`pacer: resuming: merged ${run.merged.records} result(s) from ${run.merged.files.join(', ')} into ${run.outPath}`);
-	}
-	if (run.alreadyDone > 0) log(`pacer: resuming: ${run.alreadyDone} prompt(s) already succeeded in ${run.outPath}`);
-	if (endpoint.kind === 'sim' && !useTui) log(`pacer: using the built-in simulator (${run.endpointLabel})`);
+		if (shared) prepared.finish = closingAfter(prepared.finish, shared.close);
+		if (prepared.tornLine != null) say(`pacer: ${prepared.outPath}:${prepared.tornLine}: ignored a torn last line (an earlier run was cut off)`);
+		if (prepared.discarded.length > 0) {
+			say(`pacer: a new run replaces ${prepared.outPath}: removed the fallback file(s) of an earlier run with it (${prepared.discarded.join(', ')}); --resume would have merged them`);
+		}
+		if (prepared.merged.files.length > 0) {
+			say(`pacer: resuming: merged ${prepared.merged.records} result(s) from ${prepared.merged.files.join(', ')} into ${prepared.outPath}`);
+		}
+		if (prepared.alreadyDone > 0) say(`pacer: resuming: ${prepared.alreadyDone} prompt(s) already succeeded in ${prepared.outPath}`);
+		if (endpoint.kind === 'sim' && !useTui) say(`pacer: using the built-in simulator (${prepared.endpointLabel})`);
+		return prepared;
+	};
 
+	if (useTui && drawsFirst(flags)) {
+		// The table of queued jobs is drawn before the run is prepared (the results file,
+		// the SDK, counting every prompt's tokens); what preparing has to say is printed
+		// after the dashboard, which holds the screen meanwhile.
+		const {runDashboard} = await dashboard!;
+		const said: string[] = [];
+		try {
+			return await runDashboard(
+				{
+					preview: {jobs, model: flags.model, endpoint: previewEndpoint(endpoint), concurrency: flags.concurrency, maxConcurrency: flags.maxConcurrency},
+					prepare: () => prepare(line => said.push(line)),
+				},
+				{exitWhenDone: Boolean(flags.exitWhenDone), record: cast, colour: !process.env.NO_COLOR},
+			);
+		} finally {
+			for (const line of said) log(line);
+		}
+	}
+	const run = await prepare(log);
 	if (useTui) {
 		const {runDashboard} = await dashboard!;
 		return runDashboard(run, {exitWhenDone: Boolean(flags.exitWhenDone), record: cast, colour: !process.env.NO_COLOR});

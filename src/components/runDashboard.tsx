@@ -13,8 +13,10 @@ import type {Clock} from '../core/types.js';
 import {fallbackReport, formatSummary} from '../headless.js';
 import type {PreparedRun} from '../runBatch.js';
 import {App} from './App.js';
+import type {QuitStep} from './commands.js';
 import {batchEnded} from './batchView.js';
 import {TerminalScreen} from './screen.js';
+import {deferredControls, previewStore, type RunPreview} from './previewRun.js';
 import {DashboardSession, type Interruption} from './session.js';
 import {themeFor, ThemeContext} from './theme.js';
 import {throttleStore} from './throttledStore.js';
@@ -54,18 +56,35 @@ const SIGNAL_DEADLINE_MS = 4500;
 /** A prepared run; a `--batch-api` run's own controls (cancel a batch, detach) are its `batch`. */
 export type DashboardRun = PreparedRun;
 
-/** Run `run` under the dashboard; resolves with the exit code once the terminal is restored. */
-export async function runDashboard(run: DashboardRun, options: DashboardOptions): Promise<number> {
+/**
+ * A live run not prepared yet: the dashboard draws `preview` (its jobs, queued) at once,
+ * then `prepare`s the run and swaps it in. Keys pressed meanwhile act once it is ready.
+ */
+export interface PendingRun {
+	readonly preview: RunPreview;
+	readonly prepare: () => Promise<DashboardRun>;
+}
+
+/**
+ * Run `run` under the dashboard; resolves with the exit code once the terminal is restored.
+ * A pending run that fails to prepare rejects with its error, the terminal restored.
+ */
+export async function runDashboard(source: DashboardRun | PendingRun, options: DashboardOptions): Promise<number> {
 	const stdout = options.stdout ?? process.stdout;
 	const stdin = options.stdin ?? process.stdin;
 	const screen = new TerminalScreen(stdout);
-	const view = throttleStore(run.store, STORE_THROTTLE_MS);
-	const session = new DashboardSession(run.runner, run.store, {exitWhenDone: options.exitWhenDone});
-	const batchControls: BatchControls | undefined = run.batch;
+	const pending = 'prepare' in source ? source : null;
+	let run: DashboardRun | null = pending ? null : (source as DashboardRun);
+	let view = throttleStore(run?.store ?? previewStore(pending!.preview), STORE_THROTTLE_MS);
+	let session: DashboardSession | null = null;
+	// What q, Ctrl+C and signals asked for before the session exists: done once it starts.
+	const early: Array<(session: DashboardSession) => void> = [];
+	const controls = run ? null : deferredControls();
 
 	// The terminal back, then the records saved where they can go, whatever else is stuck.
 	const leaveNow = (code: number) => {
 		screen.restore();
+		if (!run) process.exit(code);
 		run.finishNow();
 		const saved = fallbackReport(run);
 		for (const line of saved.lines) process.stderr.write(`${line}\n`);
@@ -75,7 +94,8 @@ export async function runDashboard(run: DashboardRun, options: DashboardOptions)
 	const onSignal = (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
 		deadline ??= setTimeout(() => leaveNow(SIGNAL_EXIT[signal]), SIGNAL_DEADLINE_MS);
 		deadline.unref();
-		session.interrupt(signal);
+		if (session) session.interrupt(signal);
+		else early.push(s => s.interrupt(signal));
 	};
 	const onSigint = () => onSignal('SIGINT');
 	const onSigterm = () => onSignal('SIGTERM');
@@ -103,27 +123,53 @@ export async function runDashboard(run: DashboardRun, options: DashboardOptions)
 	const stopRecording = cast ? recordInto(cast, screen, stdout) : () => {};
 	process.on('exit', stopRecording);
 
+	const onQuit = (): QuitStep => {
+		if (session) return session.quit();
+		early.push(s => s.quit());
+		// As the session will answer: the first q finishes what is in flight (nothing yet), the next aborts.
+		return early.length === 1 ? 'finishing' : 'aborting';
+	};
+	const onInterrupt = () => {
+		if (session) session.interrupt('ctrl+c' satisfies Interruption);
+		else early.push(s => s.interrupt('ctrl+c'));
+	};
+	const app = () => {
+		const batchControls: BatchControls | undefined = run?.batch;
+		return (
+			<ThemeContext.Provider value={themeFor(options.colour ?? true)}>
+				<App
+					view={view}
+					controls={run?.runner ?? controls!}
+					clock={options.clock ?? systemClock}
+					outPath={run?.outPath ?? null}
+					onQuit={onQuit}
+					onInterrupt={onInterrupt}
+					batchControls={batchControls}
+					onDetach={batchControls ? () => session?.detach(() => batchControls.detach()) : undefined}
+				/>
+			</ThemeContext.Provider>
+		);
+	};
+
 	screen.enter();
-	const instance = render(
-		<ThemeContext.Provider value={themeFor(options.colour ?? true)}>
-			<App
-				view={view}
-				controls={run.runner}
-				clock={options.clock ?? systemClock}
-				outPath={run.outPath}
-				onQuit={() => session.quit()}
-				onInterrupt={() => session.interrupt('ctrl+c' satisfies Interruption)}
-				batchControls={batchControls}
-				onDetach={batchControls ? () => session.detach(() => batchControls.detach()) : undefined}
-			/>
-		</ThemeContext.Provider>,
-		{stdout: screen.stream, stdin, stderr: process.stderr, maxFps: INK_MAX_FPS, exitOnCtrlC: false, patchConsole: false},
-	);
+	const instance = render(app(), {stdout: screen.stream, stdin, stderr: process.stderr, maxFps: INK_MAX_FPS, exitOnCtrlC: false, patchConsole: false});
 	// Ink ends on its own only when a component throws.
 	const crashed = instance.waitUntilExit().then(() => new Promise<never>(() => {}));
 
 	try {
+		if (!run) {
+			// The first frame is on its way: let Ink write it before the CPU goes to preparing the run.
+			await new Promise(resolve => setImmediate(resolve));
+			run = await Promise.race([pending!.prepare(), crashed]);
+			const preview = view;
+			view = throttleStore(run.store, STORE_THROTTLE_MS);
+			instance.rerender(app());
+			preview.dispose();
+			controls!.attach(run.runner);
+		}
+		session = new DashboardSession(run.runner, run.store, {exitWhenDone: options.exitWhenDone});
 		session.start();
+		for (const act of early.splice(0)) act(session);
 		const code = await Promise.race([session.exited, crashed]);
 		const summary = await run.finish();
 		// Draw the run's last state before leaving (with --exit-when-done it may not be on
@@ -142,8 +188,11 @@ export async function runDashboard(run: DashboardRun, options: DashboardOptions)
 		for (const line of saved.lines) process.stderr.write(`${line}\n`);
 		return saved.exitCode ?? code;
 	} catch (error) {
-		await run.runner.stop({abort: true, reason: 'the dashboard failed'}).catch(() => {});
-		await run.finish().catch(() => {});
+		if (run) {
+			const failed = run;
+			await failed.runner.stop({abort: true, reason: 'the dashboard failed'}).catch(() => {});
+			await failed.finish().catch(() => {});
+		}
 		throw error;
 	} finally {
 		if (deadline) clearTimeout(deadline);
