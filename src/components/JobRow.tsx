@@ -1,7 +1,7 @@
 import {Text} from 'ink';
-import {memo} from 'react';
+import {memo, useMemo} from 'react';
 import {pad} from '../core/terminalText.js';
-import type {JobView} from '../store/runStore.js';
+import type {JobSnapshot} from '../core/runSink.js';
 import {formatCompact, formatSeconds, oneLine, STATUS_GLYPH} from './format.js';
 import type {TableColumns} from './layout.js';
 import {useTheme} from './theme.js';
@@ -17,7 +17,7 @@ export interface JobRowProps {
 }
 
 /** The status cell: a waiting job counts down to its retry; a failed one says why. */
-export function statusText(job: JobView, now: number): string {
+export function statusText(job: JobSnapshot, now: number): string {
 	switch (job.status) {
 		case 'running':
 			return job.condensing ? `condensing ${job.condensing.call}/${job.condensing.of}` : 'running';
@@ -34,15 +34,20 @@ export function statusText(job: JobView, now: number): string {
 	}
 }
 
-function latencyText(job: JobView, now: number): string {
+function latencyText(job: JobSnapshot, now: number): string {
 	if (job.status === 'running' && job.startedAt != null) return formatSeconds(now - job.startedAt);
 	return job.latencyMs == null ? '' : formatSeconds(job.latencyMs);
 }
 
-/** One job as one line of the table. Selects its own job, so only changed rows re-render. */
+/**
+ * One job as one line of the table. Its row is read from the table when the run's
+ * version moves (a primitive, so the selector is stable): only the rows on screen are made.
+ */
 export const JobRow = memo(function JobRow({view, id, selected, columns, now}: JobRowProps) {
 	const theme = useTheme();
-	const job = useRunView(view, state => state.jobs.get(id));
+	const version = useRunView(view, state => state.version);
+	// eslint-disable-next-line react-hooks/exhaustive-deps
+	const job = useMemo(() => view.getState().jobs.get(id), [view, id, version]);
 	if (!job) return <Text> </Text>;
 	const live = job.status === 'running' || job.status === 'waiting';
 	const cell = (text: string, width: number, align: 'left' | 'right' = 'left') => pad(oneLine(text, width), width, align);
