@@ -107,7 +107,7 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt, batchC
 
 	const {width, bodyRows} = layout;
 	return (
-		<Box flexDirection="column" width={width} height={layout.height} overflow="hidden">
+		<Box flexDirection="column" width={width} height={layout.height} overflowY="hidden">
 			<Header view={view} now={now} width={width} />
 			{banner ? <DiskBanner {...banner} /> : null}
 			{phase === 'done' ? (

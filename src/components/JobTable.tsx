@@ -35,7 +35,7 @@ export function JobTable({view, ids, offset, selectedIndex, rows, width, now}: J
 	const columns = useMemo(() => tableColumns(width, {line, id}), [width, line, id]);
 	const visible = ids.slice(offset, offset + Math.max(0, rows - 1));
 	return (
-		<Box flexDirection="column" width={width} height={rows} overflow="hidden">
+		<Box flexDirection="column" width={width} height={rows} overflowY="hidden">
 			<Text bold color={theme.muted} wrap="truncate">
 				{heading(columns)}
 			</Text>
