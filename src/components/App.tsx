@@ -60,7 +60,7 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt, batchC
 	const [notice, notify] = useNotice();
 	const phase = useRunView(view, s => s.run.phase);
 	const inFlight = useRunView(view, s => s.counts.running);
-	const total = useRunView(view, s => s.order.length);
+	const total = useRunView(view, s => s.total);
 	const disk = useRunView(view, s => s.disk);
 	const cluster = useRunView(view, s => s.cluster);
 	const batches = useRunView(view, s => s.batches);
@@ -107,7 +107,7 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt, batchC
 
 	const {width, bodyRows} = layout;
 	return (
-		<Box flexDirection="column" width={width} height={layout.height} overflow="hidden">
+		<Box flexDirection="column" width={width} height={layout.height} overflowY="hidden">
 			<Header view={view} now={now} width={width} />
 			{banner ? <DiskBanner {...banner} /> : null}
 			{phase === 'done' ? (
@@ -121,7 +121,7 @@ export function App({view, controls, clock, outPath, onQuit, onInterrupt, batchC
 			{cluster && layout.clusterRows > 0 ? <ClusterPanel cluster={cluster} width={width} rows={layout.clusterRows} now={now} /> : null}
 			{batches && layout.batchRows > 0 ? <BatchPanel batches={batches} width={width} rows={layout.batchRows} now={now} cursor={cursor} /> : null}
 			{state.screen === 'detail' ? (
-				<DetailPane view={view} id={selection.selectedId} width={width} height={bodyRows} now={now} />
+				<DetailPane view={view} id={selection.selectedId} width={width} height={bodyRows} now={now} outPath={outPath} />
 			) : state.screen === 'help' ? (
 				<HelpScreen width={width} height={bodyRows} batch={batchRun} />
 			) : (

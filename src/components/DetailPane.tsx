@@ -1,9 +1,10 @@
 import {Box, Text} from 'ink';
-import type {ReactNode} from 'react';
+import {useMemo, type ReactNode} from 'react';
 import type {AttemptInfo, ErrorInfo} from '../core/types.js';
 import {formatInt, formatSeconds, oneLine, STATUS_GLYPH, wrapLines} from './format.js';
 import {statusText} from './JobRow.js';
 import {useTheme} from './theme.js';
+import {useJobRecord, type RecordLoad} from './useJobRecord.js';
 import {useRunView, type RunView} from './useRunView.js';
 
 export interface DetailPaneProps {
@@ -12,6 +13,8 @@ export interface DetailPaneProps {
 	readonly width: number;
 	readonly height: number;
 	readonly now: number;
+	/** Where an ended job's whole reply is read back from. @default null (the start the store keeps) */
+	readonly outPath?: string | null;
 }
 
 const LABEL = 10;
@@ -38,11 +41,23 @@ function Field({label, lines, colour, labelColour}: {label: string; lines: reado
 	));
 }
 
-/** Everything about one job: prompt, the reply so far, the error, every attempt. */
-export function DetailPane({view, id, width, height, now}: DetailPaneProps) {
+/** What the output field says of an ended job while its record is read, or when it cannot be. */
+function outputNote(load: RecordLoad): string | null {
+	if (load.state === 'loading') return '(reading the reply from the results file…)';
+	if (load.state === 'missing') return '(the rest is not in the results file yet)';
+	if (load.state === 'failed') return `(the results file could not be read: ${load.message})`;
+	if (load.state === 'idle') return '(its start only: no results file to read the rest from)';
+	return null;
+}
+
+/** Everything about one job: prompt, the reply so far (an ended job's whole reply from the results file), the error, every attempt. */
+export function DetailPane({view, id, width, height, now, outPath = null}: DetailPaneProps) {
 	const theme = useTheme();
-	const job = useRunView(view, state => (id == null ? undefined : state.jobs.get(id)));
+	const version = useRunView(view, state => state.version);
+	// eslint-disable-next-line react-hooks/exhaustive-deps
+	const job = useMemo(() => (id == null ? undefined : view.getState().jobs.get(id)), [view, id, version]);
 	const runStartedAt = useRunView(view, state => state.run.startedAt) ?? 0;
+	const load = useJobRecord(outPath, job);
 	if (!job) {
 		return (
 			<Box height={height}>
@@ -50,6 +65,10 @@ export function DetailPane({view, id, width, height, now}: DetailPaneProps) {
 			</Box>
 		);
 	}
+	const record = load.state === 'loaded' && load.record.id === job.id ? load.record : null;
+	const reply = record?.output ?? job.output;
+	const ended = job.status !== 'running' && job.status !== 'waiting' && job.status !== 'queued';
+	const note = record || job.outputWhole || !ended ? null : outputNote(load);
 	const text = width - LABEL - 1;
 	const title = [
 		job.id,
@@ -60,16 +79,16 @@ export function DetailPane({view, id, width, height, now}: DetailPaneProps) {
 		job.latencyMs != null ? `latency ${formatSeconds(job.latencyMs)}` : null,
 		`in ${job.tokensIn == null ? '–' : formatInt(job.tokensIn)} out ${formatInt(job.tokensOut)}`,
 		job.inputSummarized ? 'input condensed' : null,
-		job.requestId,
+		job.requestId ?? record?.request_id,
 	].filter(Boolean);
 	const prompt = wrapLines(job.text, text).slice(0, 3);
 	const error = job.error ? wrapLines(errorLine(job.error), text).slice(0, 2) : [];
-	const room = height - 1 - prompt.length - error.length;
+	const room = height - 1 - prompt.length - error.length - (note ? 1 : 0);
 	const attempts = job.history.slice(-Math.max(1, Math.min(job.history.length, Math.floor(room / 2))));
 	const skipped = job.history.length - attempts.length;
 	const attemptLines = [...(skipped > 0 ? [`… ${skipped} earlier`] : []), ...attempts.map(a => attemptLine(a, runStartedAt))];
 	const outputRoom = Math.max(1, room - attemptLines.length);
-	const output = job.output ? wrapLines(job.output, text).slice(-outputRoom) : [job.status === 'running' ? '(waiting for the first token)' : '(none)'];
+	const output = reply ? wrapLines(note ? `${reply}…` : reply, text).slice(note ? 0 : -outputRoom, note ? outputRoom : undefined) : [job.status === 'running' ? '(waiting for the first token)' : '(none)'];
 	return (
 		<Box flexDirection="column" width={width} height={height} overflow="hidden">
 			<Text bold wrap="truncate">
@@ -79,6 +98,7 @@ export function DetailPane({view, id, width, height, now}: DetailPaneProps) {
 			{error.length ? <Field label="error" lines={error} colour={theme.danger} labelColour={theme.muted} /> : null}
 			{attemptLines.length ? <Field label="attempts" lines={attemptLines} labelColour={theme.muted} /> : null}
 			<Field label={job.status === 'running' ? 'output…' : 'output'} lines={output} labelColour={theme.muted} />
+			{note ? <Text color={theme.muted} wrap="truncate">{`${''.padEnd(LABEL)}${note}`}</Text> : null}
 		</Box>
 	);
 }

@@ -1,7 +1,6 @@
 import {Box, Text} from 'ink';
 import {useMemo} from 'react';
 import {pad} from '../core/terminalText.js';
-import type {RunState} from '../store/runStore.js';
 import {JobRow} from './JobRow.js';
 import {tableColumns, type TableColumns} from './layout.js';
 import {useTheme} from './theme.js';
@@ -19,17 +18,6 @@ export interface JobTableProps {
 	readonly now: number;
 }
 
-/** The longest line number and id of the batch: one pass when the batch is set, not per frame. */
-export function longestOf(state: Pick<RunState, 'order' | 'jobs'>): {line: number; id: number} {
-	let line = 0;
-	let id = 2;
-	for (const key of state.order) {
-		line = Math.max(line, state.jobs.get(key)?.line ?? 0);
-		id = Math.max(id, key.length);
-	}
-	return {line, id};
-}
-
 function heading(columns: TableColumns): string {
 	return (
 		`  ${pad('#', columns.line, 'right')} ${pad('id', columns.id)} ${pad('status', columns.status)} ` +
@@ -41,17 +29,18 @@ function heading(columns: TableColumns): string {
 /** The jobs, one a row; only the visible slice is rendered, whatever the batch's size. */
 export function JobTable({view, ids, offset, selectedIndex, rows, width, now}: JobTableProps) {
 	const theme = useTheme();
-	const order = useRunView(view, state => state.order);
-	const longest = useMemo(() => longestOf(view.getState()), [view, order]);
-	const columns = useMemo(() => tableColumns(width, longest), [width, longest]);
+	const total = useRunView(view, state => state.total);
+	// The table keeps the longest line number and id as jobs come: nothing to scan here.
+	const {line, id} = useMemo(() => view.getState().jobs.longest, [view, total]);
+	const columns = useMemo(() => tableColumns(width, {line, id}), [width, line, id]);
 	const visible = ids.slice(offset, offset + Math.max(0, rows - 1));
 	return (
-		<Box flexDirection="column" width={width} height={rows} overflow="hidden">
+		<Box flexDirection="column" width={width} height={rows} overflowY="hidden">
 			<Text bold color={theme.muted} wrap="truncate">
 				{heading(columns)}
 			</Text>
 			{visible.length === 0 ? (
-				<Text color={theme.muted}>{order.length === 0 ? '  no jobs' : '  no job matches the filter'}</Text>
+				<Text color={theme.muted}>{total === 0 ? '  no jobs' : '  no job matches the filter'}</Text>
 			) : (
 				visible.map((id, i) => <JobRow key={id} view={view} id={id} selected={offset + i === selectedIndex} columns={columns} now={now} />)
 			)}

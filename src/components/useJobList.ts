@@ -14,22 +14,19 @@ export function nextStatusFilter(current: StatusFilter): StatusFilter {
 /** How often a status-filtered list is recomputed while jobs change. */
 const STATUS_REFRESH_MS = 250;
 
-/** Ids whose id or prompt contains `query` (case-insensitive). Prompts never change, so this depends on the query alone. */
-export function matchText(state: Pick<RunState, 'order' | 'jobs'>, query: string): readonly string[] {
-	const needle = query.toLowerCase();
-	return state.order.filter(id => {
-		if (id.toLowerCase().includes(needle)) return true;
-		return state.jobs.get(id)?.text.toLowerCase().includes(needle) ?? false;
-	});
+/** Ids whose id or prompt (its first 200 characters: what the store keeps) contains `query`, case-insensitive. */
+export function matchText(state: Pick<RunState, 'jobs'>, query: string): readonly string[] {
+	return state.jobs.matching(query.toLowerCase());
 }
 
 /**
  * The ids the table shows, in input order. With no filter this is the store's own
- * `order` (no copy, no scan). A text filter is computed once per query; a status
- * filter is recomputed at most every 250 ms while jobs change.
+ * `order` (no copy, no scan). A text filter is computed once per query (and when jobs are
+ * added); a status filter is recomputed at most every 250 ms while jobs change, a byte
+ * compare a job.
  */
 export function useJobList(view: RunView, query: string, status: StatusFilter): readonly string[] {
-	const order = useRunView(view, state => state.order);
+	const total = useRunView(view, state => state.total);
 	const [stamp, setStamp] = useState(0);
 
 	useEffect(() => {
@@ -45,11 +42,12 @@ export function useJobList(view: RunView, query: string, status: StatusFilter): 
 		return () => clearInterval(timer);
 	}, [view, status]);
 
-	const textIds = useMemo(() => (query ? matchText(view.getState(), query) : order), [view, order, query]);
+	// `total` is the clock of these memos: the order is appended in place.
+	// eslint-disable-next-line react-hooks/exhaustive-deps
+	const textIds = useMemo(() => (query ? matchText(view.getState(), query) : view.getState().order), [view, total, query]);
 	return useMemo(() => {
 		if (status === 'all') return textIds;
-		const {jobs} = view.getState();
-		return textIds.filter(id => jobs.get(id)?.status === status);
+		return view.getState().jobs.withStatus(textIds, status);
 		// `stamp` is the clock of this memo: it moves when jobs changed.
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [view, textIds, status, stamp]);

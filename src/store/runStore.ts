@@ -2,20 +2,22 @@
  * The run's state: a zustand vanilla store. The engine writes through the actions,
  * the dashboard reads. No React here.
  *
- * Built for 100,000 jobs: jobs live in a Map that is updated in place (each changed job
- * is a new object, so a row's selector sees the change), `order` is fixed after
- * `addJobs`, and every counter is kept incrementally. No action does O(n) work.
+ * Built for 100,000 jobs and more: the jobs are a table of columns (./jobColumns.ts)
+ * updated in place, `order` is appended in place, and every counter is kept
+ * incrementally. No action does O(n) work. Nothing in a job's row changes identity, so
+ * the dashboard selects `version` (a primitive) and reads the few rows it draws.
  */
 import {createStore, type StoreApi} from 'zustand/vanilla';
 import {emptyCounts, emptyTotals} from '../core/ledger.js';
 import {queuedSnapshot, type BudgetFigures, type JobSnapshot, type RateFigures, type RunInfo, type RunTotals, type StatusCounts} from '../core/runSink.js';
-import type {JobSpec} from '../core/types.js';
+import type {JobSpec, JobStatus} from '../core/types.js';
 import {DEFAULTS} from '../core/defaults.js';
 import type {ClusterFigures} from '../redis/cluster.js';
 import type {BatchRow} from '../batch/batchRow.js';
+import {JobColumns, type JobPatch, type JobView} from './jobColumns.js';
 
-/** A job as the dashboard shows it. */
-export type JobView = JobSnapshot;
+export type {JobView} from './jobColumns.js';
+export {JobColumns} from './jobColumns.js';
 export type Totals = RunTotals;
 export type {BudgetFigures, RateFigures, RunInfo, RunPhase, StatusCounts} from '../core/runSink.js';
 export type {ClusterFigures, WorkerFigures} from '../redis/cluster.js';
@@ -45,8 +47,12 @@ export interface DiskStatus {
 }
 
 export interface RunState {
-	readonly jobs: ReadonlyMap<string, JobView>;
+	/** The jobs; the same table for the whole run, changed in place. */
+	readonly jobs: JobColumns;
+	/** Ids in input order: the table's own list, appended in place (`total` says when it grew). */
 	readonly order: readonly string[];
+	/** Jobs in `order`: a new number when jobs were added. */
+	readonly total: number;
 	/** Bumped on every change to any job; cheap "something changed" signal. */
 	readonly version: number;
 	readonly counts: StatusCounts;
@@ -63,9 +69,9 @@ export interface RunState {
 
 export interface RunActions {
 	addJobs(specs: readonly JobSpec[], defaults: {model: string; tokensIn?: (spec: JobSpec) => number | null}): void;
-	updateJob(id: string, patch: Partial<Omit<JobView, 'id'>>): void;
-	/** Jobs as a run reports them (the engine's sink). */
-	addViews(views: readonly JobView[]): void;
+	updateJob(id: string, patch: JobPatch): void;
+	/** Jobs as a run reports them (the engine's sink); they may come in chunks. */
+	addViews(views: readonly JobSnapshot[]): void;
 	/** Append streamed text and tokens to a running job (called batched, not per SSE event); the run's totals come apart. */
 	appendOutput(id: string, text: string, tokens: number): void;
 	/** The run's totals, whole, as its ledger keeps them. */
@@ -83,96 +89,87 @@ export type RunStore = StoreApi<RunState & RunActions>;
 
 export {emptyCounts};
 
-export function newJobView(spec: JobSpec, model: string, tokensIn: number | null): JobView {
+export function newJobView(spec: JobSpec, model: string, tokensIn: number | null): JobSnapshot {
 	return queuedSnapshot({id: spec.id, line: spec.line, text: spec.text, model, tokensIn, inputTruncated: spec.inputTruncated});
 }
 
 export function createRunStore(init: Partial<Pick<RunState, 'run' | 'rate' | 'budget'>> = {}): RunStore {
-	// The Map is owned by the store and mutated in place; see the file comment.
-	const jobs = new Map<string, JobView>();
-	return createStore<RunState & RunActions>()((set, get) => ({
-		jobs,
-		order: [],
-		version: 0,
-		counts: emptyCounts(),
-		totals: emptyTotals,
-		rate: {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, concurrency: DEFAULTS.autoConcurrencyStart, concurrencyMode: 'auto', maxConcurrency: DEFAULTS.maxConcurrency, ...init.rate},
-		budget: {tokens: null, usd: null, spentTokens: 0, spentUsd: 0, ...init.budget},
-		run: {phase: 'idle', model: '', endpoint: '', startedAt: null, finishedAt: null, stopReason: null, stopKind: null, ...init.run},
-		disk: null,
-		cluster: null,
-		batches: null,
-
-		addViews(views) {
-			const order = [...get().order];
-			const counts = {...get().counts};
+	// The table is owned by the store and changed in place; see the file comment.
+	const jobs = new JobColumns();
+	const counts = emptyCounts();
+	/** Counters move in place too; the state gets a copy (ten numbers) with each change of status. */
+	const moved = (left: JobStatus | null, to: JobStatus | undefined) => {
+		if (left == null || to == null) return false;
+		counts[left]--;
+		counts[to]++;
+		return true;
+	};
+	return createStore<RunState & RunActions>()((set, get) => {
+		const add = (views: readonly JobSnapshot[]) => {
 			for (const view of views) {
-				jobs.set(view.id, view);
-				order.push(view.id);
-				counts[view.status]++;
+				const {added, left} = jobs.add(view);
+				if (added) counts[view.status]++;
+				else moved(left, jobs.status(view.id));
 			}
-			set({order, counts, version: get().version + 1});
-		},
+			set({total: jobs.size, counts: {...counts}, version: get().version + 1});
+		};
+		return {
+			jobs,
+			order: jobs.ids,
+			total: 0,
+			version: 0,
+			counts: {...counts},
+			totals: emptyTotals,
+			rate: {rpmNow: 0, tpmNow: 0, rpmLimit: null, tpmLimit: null, limitSource: null, concurrency: DEFAULTS.autoConcurrencyStart, concurrencyMode: 'auto', maxConcurrency: DEFAULTS.maxConcurrency, ...init.rate},
+			budget: {tokens: null, usd: null, spentTokens: 0, spentUsd: 0, ...init.budget},
+			run: {phase: 'idle', model: '', endpoint: '', startedAt: null, finishedAt: null, stopReason: null, stopKind: null, ...init.run},
+			disk: null,
+			cluster: null,
+			batches: null,
 
-		addJobs(specs, defaults) {
-			const order = [...get().order];
-			for (const spec of specs) {
-				jobs.set(spec.id, newJobView(spec, spec.model ?? defaults.model, defaults.tokensIn?.(spec) ?? null));
-				order.push(spec.id);
-			}
-			const counts = {...get().counts, queued: get().counts.queued + specs.length};
-			set({order, counts, version: get().version + 1});
-		},
+			addViews: add,
 
-		updateJob(id, patch) {
-			const before = jobs.get(id);
-			if (!before) return;
-			const after: JobView = {...before, ...patch};
-			jobs.set(id, after);
-			const state = get();
-			if (patch.status && patch.status !== before.status) {
-				const counts = {...state.counts};
-				counts[before.status]--;
-				counts[after.status]++;
-				set({counts, version: state.version + 1});
-			} else {
-				set({version: state.version + 1});
-			}
-		},
+			addJobs(specs, defaults) {
+				add(specs.map(spec => newJobView(spec, spec.model ?? defaults.model, defaults.tokensIn?.(spec) ?? null)));
+			},
 
-		appendOutput(id, text, tokens) {
-			const before = jobs.get(id);
-			if (!before) return;
-			jobs.set(id, {...before, output: before.output + text, tokensOut: before.tokensOut + tokens});
-			set({version: get().version + 1});
-		},
+			updateJob(id, patch) {
+				const left = jobs.update(id, patch);
+				if (moved(left, patch.status)) set({counts: {...counts}, version: get().version + 1});
+				else if (jobs.has(id)) set({version: get().version + 1});
+			},
 
-		setTotals(totals) {
-			set({totals});
-		},
+			appendOutput(id, text, tokens) {
+				if (jobs.appendOutput(id, text, tokens)) set({version: get().version + 1});
+			},
 
-		setRate(patch) {
-			set({rate: {...get().rate, ...patch}});
-		},
+			setTotals(totals) {
+				set({totals});
+			},
 
-		setBudget(patch) {
-			set({budget: {...get().budget, ...patch}});
-		},
+			setRate(patch) {
+				set({rate: {...get().rate, ...patch}});
+			},
 
-		setRun(patch) {
-			set({run: {...get().run, ...patch}});
-		},
+			setBudget(patch) {
+				set({budget: {...get().budget, ...patch}});
+			},
 
-		setDisk(disk) {
-			set({disk});
-		},
+			setRun(patch) {
+				set({run: {...get().run, ...patch}});
+			},
 
-		setCluster(patch) {
-			set({cluster: {figures: null, note: null, ...get().cluster, ...patch}});
-		},
+			setDisk(disk) {
+				set({disk});
+			},
 
-		setBatches(rows) {
-			set({batches: rows});
-		},
-	}));
+			setCluster(patch) {
+				set({cluster: {figures: null, note: null, ...get().cluster, ...patch}});
+			},
+
+			setBatches(rows) {
+				set({batches: rows});
+			},
+		};
+	});
 }

@@ -42,3 +42,31 @@ test('flush passes a pending change on at once; nothing pending, nothing sent', 
 	expect(calls).toBe(2);
 	view.dispose();
 });
+
+test('a dear frame spaces the next ones out: drawing takes at most a quarter of the thread; flush is not held back', async () => {
+	const store = createRunStore();
+	store.getState().addJobs(prompts(10), {model: 'm'});
+	const intervalMs = 10;
+	const frameMs = 30;
+	const view = throttleStore(store, intervalMs);
+	const published: number[] = [];
+	view.subscribe(() => {
+		published.push(performance.now());
+		// A frame that costs 30 ms of the thread.
+		const until = performance.now() + frameMs;
+		while (performance.now() < until) {}
+	});
+	const started = performance.now();
+	while (performance.now() - started < 1000) {
+		store.getState().appendOutput('line-1', 'x', 1);
+		await delay(2);
+	}
+	expect(published.length).toBeGreaterThan(1);
+	// Every frame after the first waits at least four times what the one before it cost.
+	for (let i = 1; i < published.length; i++) expect(published[i]! - published[i - 1]!).toBeGreaterThanOrEqual(frameMs * 4 - 1);
+	const count = published.length;
+	store.getState().appendOutput('line-1', 'x', 1);
+	view.flush();
+	expect(published.length).toBe(count + 1);
+	view.dispose();
+});

@@ -125,3 +125,19 @@ test('100,000 jobs streaming at concurrency 64: the screen keeps moving, and eac
 	await session.press('q', 'q');
 	expect(await session.exited).toBe(1);
 }, 60_000);
+
+test('Enter on an ended prompt shows its whole reply, read back from the results file', async () => {
+	const input = promptsFile(3);
+	const out = path.join(dir, 'results.jsonl');
+	session = start(['run', input, '--sim', 'calm', '--seed', '4', '--style', 'long', '--out', out], {cols: 100, rows: 40});
+	await session.waitFor('✓ done in', 40_000);
+	const reply = records(out).find(record => record.id === 'line-1') as unknown as {output: string};
+	// Longer than the start the dashboard keeps of it: the end can only come from the file.
+	expect(reply.output.length).toBeGreaterThan(400);
+	const lastWord = reply.output.trim().split(/\s+/).at(-1)!;
+	await session.press('g');
+	await session.press(KEYS.enter);
+	await session.waitFor(/output +\S/);
+	await waitUntil(() => session!.screen().includes(lastWord) && !session!.screen().includes('reading the reply'), `the reply's last word "${lastWord}" on screen`, {seen: () => session!.screen()});
+	await session.press('q');
+}, 60_000);
