@@ -21,6 +21,8 @@ const FRAME_START = '\x1b[?2026h';
 const COLS = 100;
 const ROWS = 30;
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+/** A wait raced against an exit: unref'd, so a child that exits in time leaves no timer holding the bench open. */
+const grace = ms => new Promise(resolve => setTimeout(resolve, ms).unref());
 
 export async function loadPty() {
 	const [{default: pty}, {default: xterm}] = await Promise.all([import('node-pty'), import('@xterm/headless')]);
@@ -136,7 +138,7 @@ export async function dashboardFigures({count, log, windowMs = 3000, presses = 6
 		run.child.write('q');
 		await sleep(200);
 		run.child.write('q');
-		await Promise.race([run.exited, sleep(20_000)]);
+		await Promise.race([run.exited, grace(20_000)]);
 		const report = existsSync(rssFile) ? JSON.parse(readFileSync(rssFile, 'utf8')) : null;
 		const rss = report?.maxRssMb ?? null;
 		const lag = report?.eventLoopDelayMs;
