@@ -70,6 +70,11 @@ export function spawnInPty({pty, xterm}, args, env = {}) {
 	return {child, started, state, screen, waitFor, exited, close};
 }
 
+/** The fewest presses a p95 is taken over (issue 16): with 40, two may be slower than it. */
+const MIN_PRESSES = 40;
+/** Pressing stops once MIN_PRESSES are done and this long has passed since the first press. */
+const PRESSING_MS = 30_000;
+
 /** A process that keeps one core busy for as long as it lives: the load the keypress figure is held to. */
 function busyCore() {
 	const child = spawn(process.execPath, ['-e', 'for(;;){}'], {stdio: 'ignore'});
@@ -122,10 +127,15 @@ export async function dashboardFigures({count, log, windowMs = 3000, presses = 6
 		await sleep(windowMs);
 		const fps = (run.state.frames - framesBefore) / ((performance.now() - windowStart) / 1000);
 		const latencies = [];
+		const pressing = performance.now();
 		for (let i = 0; i < presses; i++) {
+			// A dashboard that lags by seconds would take minutes of the bench's budget for all the
+			// presses: past MIN_PRESSES, pressing stops when PRESSING_MS is spent.
+			if (i >= MIN_PRESSES && performance.now() - pressing > PRESSING_MS) break;
 			const next = `line-${i + 2} `;
 			const pressedAt = performance.now();
-			const seen = run.waitFor(text => text.split('\n').some(line => line.startsWith('›') && line.includes(next)), 5000, `press ${i + 1} of j to select ${next.trim()}`);
+			// Long enough for a press that lags by seconds still to be measured, not lost.
+			const seen = run.waitFor(text => text.split('\n').some(line => line.startsWith('›') && line.includes(next)), 30_000, `press ${i + 1} of j to select ${next.trim()}`);
 			run.child.write('j');
 			latencies.push((await seen) - pressedAt);
 			// A person's pace, and time for the frame after the press to settle.
@@ -144,7 +154,7 @@ export async function dashboardFigures({count, log, windowMs = 3000, presses = 6
 		const lag = report?.eventLoopDelayMs;
 		const p95 = percentile(latencies, 95);
 		const keyNote =
-			`${presses} presses of j, 150 ms apart, each to the frame showing the selection moved (nearest-rank p95); median ${median(latencies).toFixed(0)} ms, worst ${Math.max(...latencies).toFixed(0)} ms; ` +
+			`${latencies.length} presses of j${latencies.length < presses ? ` (of ${presses}: pressing stops after ${PRESSING_MS / 1000} s once ${MIN_PRESSES} are done)` : ''}, 150 ms apart, each to the frame showing the selection moved (nearest-rank p95); median ${median(latencies).toFixed(0)} ms, worst ${Math.max(...latencies).toFixed(0)} ms; ` +
 			`a node -e 'for(;;){}' beside it the whole time${lag ? `; the dashboard's event loop delay p50 ${lag.p50} ms, p99 ${lag.p99} ms, max ${lag.max} ms` : ''}`;
 		return [
 			rss == null
