@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every figure a ratio or a bound measured in this one run against the
  * built-in simulator on 127.0.0.1, printed as a table and saved to bench/results.json.
- * BENCH_QUICK=1 shortens every run (for development; its numbers are not the figures).
+ * BENCH_QUICK=1 shortens every run (for development; its numbers are not the figures) and
+ * saves to bench/results.only.json.
  * BENCH_ONLY=startup,peer runs only the named groups (see GROUPS) and saves to
  * bench/results.only.json, leaving the whole run's bench/results.json alone.
  * BENCH_ONLY=million is the one group outside the default run (a million prompts headless);
@@ -151,7 +152,8 @@ const machine = {
 };
 const result = {date: new Date().toISOString(), quick, only: only ? [...only] : null, machine, seconds, rows};
 // A BENCH_QUICK million is not the figure: it must not replace the last real one.
-const savedTo = only?.size === 1 && only.has('million') && !quick ? MILLION_FILE : new URL(`./${only ? 'results.only.json' : 'results.json'}`, import.meta.url);
+// Nor does a BENCH_QUICK default run replace the last whole run's results.json.
+const savedTo = only?.size === 1 && only.has('million') && !quick ? MILLION_FILE : new URL(`./${only || quick ? 'results.only.json' : 'results.json'}`, import.meta.url);
 const saved = savedTo.pathname.split('/').pop();
 writeFileSync(savedTo, JSON.stringify(result, null, 2) + '\n');
 process.stdout.write(`\npacer bench${quick ? ' (BENCH_QUICK: shortened runs, not the figures)' : ''}${only ? ` (BENCH_ONLY=${[...only].join(',')})` : ''} — ${machine.cpus} cores, Node ${machine.node}, ${result.seconds} s\n\n`);
