@@ -10,7 +10,7 @@
  * then shows.
  */
 import {writeFileSync} from 'node:fs';
-import {availableParallelism, cpus, totalmem} from 'node:os';
+import {availableParallelism, cpus, loadavg, totalmem} from 'node:os';
 import * as figures from './lib/figures.js';
 import {dashboardFigures} from './lib/dashboard.js';
 import {startHeartbeat} from './lib/progress.js';
@@ -61,6 +61,9 @@ const want = name => (only ? only.has(name) : name !== 'million');
 const maybe = (group, run) => (want(group) ? run() : Promise.resolve([]));
 
 const started = Date.now();
+// The machine's load when the bench starts and ends, saved with the figures: on a shared
+// machine it says how far the CPU-bound rows may be from a quiet one's.
+const loadAtStart = loadavg()[0];
 const log = message => process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
 
 /** A figure that throws becomes a "not measured" row with the reason, never a number. */
@@ -149,6 +152,7 @@ const machine = {
 	memoryGb: Math.round(totalmem() / 2 ** 30),
 	node: process.version,
 	platform: `${process.platform} ${process.arch}`,
+	loadAverage: {start: Math.round(loadAtStart * 100) / 100, end: Math.round(loadavg()[0] * 100) / 100},
 };
 const result = {date: new Date().toISOString(), quick, only: only ? [...only] : null, machine, seconds, rows};
 // A BENCH_QUICK million is not the figure: it must not replace the last real one.
@@ -156,7 +160,7 @@ const result = {date: new Date().toISOString(), quick, only: only ? [...only] : 
 const savedTo = only?.size === 1 && only.has('million') && !quick ? MILLION_FILE : new URL(`./${only || quick ? 'results.only.json' : 'results.json'}`, import.meta.url);
 const saved = savedTo.pathname.split('/').pop();
 writeFileSync(savedTo, JSON.stringify(result, null, 2) + '\n');
-process.stdout.write(`\npacer bench${quick ? ' (BENCH_QUICK: shortened runs, not the figures)' : ''}${only ? ` (BENCH_ONLY=${[...only].join(',')})` : ''} — ${machine.cpus} cores, Node ${machine.node}, ${result.seconds} s\n\n`);
+process.stdout.write(`\npacer bench${quick ? ' (BENCH_QUICK: shortened runs, not the figures)' : ''}${only ? ` (BENCH_ONLY=${[...only].join(',')})` : ''} — ${machine.cpus} cores, Node ${machine.node}, ${result.seconds} s, load average ${machine.loadAverage.start} at the start, ${machine.loadAverage.end} at the end\n\n`);
 process.stdout.write(printTable(rows) + '\n');
 const failed = rows.filter(r => r.pass === false).length;
 const unmeasured = rows.filter(r => r.pass == null && !r.info).length;
