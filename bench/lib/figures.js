@@ -7,11 +7,11 @@ import {lastJson, runNode} from './child.js';
 import {CLI} from './paths.js';
 import {measureRate, writePrompts} from './rate.js';
 import {measureThree, startBenchRedis} from './shared.js';
+import {answered, startProgress} from './progress.js';
 import {info, notMeasured, row} from './table.js';
 
 const OVERHEAD_CHILD = new URL('./overhead-child.js', import.meta.url).pathname;
 const PEER = new URL('./peer.js', import.meta.url).pathname;
-const RSS_PRELOAD = new URL('./rss-preload.js', import.meta.url).pathname;
 
 /** Enough prompts that the run is still going when the window closes. */
 const promptsFor = (rpm, durationMs) => Math.ceil((rpm * durationMs) / 60_000 * 1.5) + 50;
@@ -74,18 +74,19 @@ export async function tokensBound({durationMs}) {
 	return [row('tokens/min bound: achieved/limit', r.tpm / tpm, '>=', 0.95, {note}), row('tokens/min bound: share of requests 429', r.share429, '<=', 0.01, {digits: 4})];
 }
 
-/** Three processes on one 600 RPM limit: through one Redis (one budget), and each on its own for contrast. */
+/** Three processes on one 600 RPM limit: through one Redis (one budget), and beside them three on their own for contrast. */
 export async function sharedLimit({durationMs}) {
 	const limit = 600;
 	const prompts = promptsFor(limit, durationMs);
 	const redis = await startBenchRedis();
+	// Both sides at once, each on its own simulator: one window of the bench's time, not two.
 	let shared;
+	let alone;
 	try {
-		shared = await measureThree({limit, durationMs, prompts, redisUrl: redis.url});
+		[shared, alone] = await Promise.all([measureThree({limit, durationMs, prompts, redisUrl: redis.url}), measureThree({limit, durationMs, prompts, redisUrl: null})]);
 	} finally {
 		await redis.close();
 	}
-	const alone = await measureThree({limit, durationMs, prompts, redisUrl: null});
 	const note = `three processes, each --rpm ${limit}, one server at ${limit} RPM (1 s burst) sending no x-ratelimit-* headers; through one redis-server: ${shared.requests} requests, ${shared.rateLimited} got 429`;
 	const aloneNote = `the same three without --redis, each pacing to the whole limit: ${alone.requests} requests in ${alone.seconds.toFixed(0)} s, achieved/limit ${(alone.rpm / limit).toFixed(3)}`;
 	return [
@@ -96,12 +97,13 @@ export async function sharedLimit({durationMs}) {
 	];
 }
 
-export async function engineOverhead({count}) {
+export async function engineOverhead({count, log}) {
 	const concurrency = 64;
 	// A fresh simulator for each side: one that has served a run already (its heap, its
 	// per-prompt state) would slow whichever side goes second.
 	const side = async mode => {
 		const sim = await startSimulator({profile: 'calm', seed: 3, rpm: Infinity, tpm: Infinity, latencyScale: 0});
+		const stop = startProgress({label: `engine overhead, ${mode}`, log, read: () => ({done: answered(sim), total: count})});
 		try {
 			const r = await runNode([OVERHEAD_CHILD, mode, sim.url, String(count), String(concurrency)]);
 			if (r.code !== 0) throw new Error(`${mode} failed: ${r.stderr.slice(-800)}`);
@@ -109,6 +111,7 @@ export async function engineOverhead({count}) {
 			if (out.ok !== count) throw new Error(`${mode}: ${out.ok} of ${count} succeeded`);
 			return out;
 		} finally {
+			stop();
 			await sim.close();
 		}
 	};
@@ -120,34 +123,6 @@ export async function engineOverhead({count}) {
 	const rate = mode => ((2 * count) / total(mode)) * 1000;
 	const note = `${count} prompts a run, zero latency, concurrency ${concurrency}, no limits, runs ordered bare/pacer/pacer/bare: pacer ${rate('pacer').toFixed(0)}/s (runBatch, results to a file), bare SDK loop ${rate('bare').toFixed(0)}/s; each run in its own process against a fresh simulator in the bench's`;
 	return [row('engine overhead: pacer/bare throughput', ratio, '>=', 0.95, {note})];
-}
-
-export async function scaleHeadless({count}) {
-	const sim = await startSimulator({profile: 'calm', seed: 5, rpm: Infinity, tpm: Infinity, latencyScale: 0});
-	const dir = mkdtempSync(join(tmpdir(), 'pacer-scale-'));
-	try {
-		const file = writePrompts(dir, count);
-		const rssFile = join(dir, 'rss.json');
-		const r = await runNode(
-			['--import', RSS_PRELOAD, CLI, 'run', file, '--no-tui', '--json', '--concurrency', '64', '--out', join(dir, 'out.jsonl'), '--base-url', sim.url],
-			{env: {OPENAI_API_KEY: 'sk-bench-local', OPENAI_BASE_URL: '', PACER_BENCH_RSS_FILE: rssFile}},
-		);
-		if (r.code !== 0) throw new Error(`scale run exited ${r.code}: ${r.stderr.slice(-800)}`);
-		const {maxRssMb} = JSON.parse(readFileSync(rssFile, 'utf8'));
-		// The soak half: every prompt in the results file exactly once.
-		const ids = readFileSync(join(dir, 'out.jsonl'), 'utf8').split('\n').filter(Boolean).map(line => JSON.parse(line).id);
-		const unique = new Set(ids).size;
-		const lost = count - unique;
-		const duplicated = ids.length - unique;
-		const note = `${count} prompts, pacer run --no-tui --concurrency 64 in a child process, ${(r.ms / 1000).toFixed(0)} s; peak RSS from process.resourceUsage().maxRSS at exit; results file: ${lost} lost, ${duplicated} duplicated`;
-		return [
-			row(`scale: ${count / 1000}k prompts headless, peak RSS`, maxRssMb, '<=', 300, {unit: ' MB', digits: 0, note}),
-			row(`scale: ${count / 1000}k prompts headless, lost + duplicated`, lost + duplicated, '<=', 0, {digits: 0}),
-		];
-	} finally {
-		await sim.close();
-		rmSync(dir, {recursive: true, force: true});
-	}
 }
 
 /**

@@ -23,6 +23,8 @@ export function writePrompts(dir, count, words = 8) {
 }
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+/** A wait raced against an exit: unref'd, so a child that exits in time leaves no timer holding the bench open. */
+const grace = ms => new Promise(resolve => setTimeout(resolve, ms).unref());
 
 function sums(stats) {
 	let admitted = 0;
@@ -63,7 +65,7 @@ export async function measureRate({sim, args = [], durationMs, prompts, words, c
 		await sleep(durationMs - (Date.now() - start.at));
 		const end = {at: Date.now(), ...sums(simulator.stats())};
 		child.kill('SIGINT');
-		const code = await Promise.race([exited, sleep(5000).then(() => 'timeout')]);
+		const code = await Promise.race([exited, grace(5000).then(() => 'timeout')]);
 		if (code === 'timeout') child.kill('SIGKILL');
 		const minutes = (end.at - start.at) / 60_000;
 		const requests = end.requests - start.requests;

@@ -15,6 +15,8 @@ import {CLI} from './paths.js';
 import {writePrompts} from './rate.js';
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+/** A wait raced against an exit: unref'd, so a child that exits in time leaves no timer holding the bench open. */
+const grace = ms => new Promise(resolve => setTimeout(resolve, ms).unref());
 
 function freePort() {
 	return new Promise((resolve, reject) => {
@@ -85,7 +87,7 @@ export async function measureThree({limit, durationMs, prompts, redisUrl}) {
 		};
 	} finally {
 		for (const {child} of children) child.kill('SIGINT');
-		await Promise.race([Promise.all(children.map(c => c.exited)), sleep(6000)]);
+		await Promise.race([Promise.all(children.map(c => c.exited)), grace(6000)]);
 		for (const {child} of children) if (child.exitCode == null) child.kill('SIGKILL');
 		await simulator.close();
 		rmSync(dir, {recursive: true, force: true});

@@ -11,9 +11,9 @@ import {startSimulator} from '../../dist/index.js';
 import {runNode} from './child.js';
 import {loadPty, spawnInPty} from './dashboard.js';
 import {CLI, ROOT} from './paths.js';
+import {median} from './stats.js';
 import {notMeasured, row} from './table.js';
 
-const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const list = values => values.map(v => v.toFixed(0)).join(', ');
 
 async function timed(args) {
@@ -48,7 +48,7 @@ export async function startup({runs}) {
 				OPENAI_BASE_URL: '',
 			});
 			try {
-				frame.push((await run.waitFor(text => /line-1 /.test(text), 30_000)) - run.started);
+				frame.push((await run.waitFor(text => /line-1 /.test(text), 30_000, 'the first frame showing line-1')) - run.started);
 			} finally {
 				run.close();
 			}
