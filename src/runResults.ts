@@ -50,8 +50,12 @@ export class RunResults {
 	#pendingFiles: string[];
 	#compactError: ResultsFileError | null = null;
 
-	/** Take the lock, read what resume needs, open the writer; throws `ResultsFileError`. */
-	constructor(outPath: string, order: readonly string[], options: RunResultsOptions = {}) {
+	/**
+	 * Take the lock, read what resume needs, open the writer; throws `ResultsFileError`.
+	 * `ids`: the input's ids in order, or a function that walks them (a file read again).
+	 */
+	constructor(outPath: string, ids: readonly string[] | (() => Iterable<string>), options: RunResultsOptions = {}) {
+		const order = typeof ids === 'function' ? ids : () => ids;
 		this.outPath = outPath;
 		this.#onEvent = options.onEvent ?? (() => {});
 		this.#release = lockResults(outPath);
@@ -123,7 +127,7 @@ export class RunResults {
 	}
 
 	/** One record per id in `order`, unless writes were failing at the end (then the file stays as it is). */
-	compact(order: readonly string[]): void {
+	compact(order: Iterable<string>): void {
 		if (this.writer.failure || this.writer.fallback) return;
 		try {
 			compactResults(this.outPath, order);
@@ -199,9 +203,9 @@ function removeOld(file: string): void {
 }
 
 /** Make a damaged file whole before appending: compact it, or at least cut a torn tail off (which needs no room). */
-function tidy(outPath: string, order: readonly string[], tornOffset: number | null): void {
+function tidy(outPath: string, order: () => Iterable<string>, tornOffset: number | null): void {
 	try {
-		compactResults(outPath, order);
+		compactResults(outPath, order());
 	} catch (error) {
 		if (!(error instanceof ResultsFileError)) throw error;
 		// A bad line mid-file stays (it is reported, never fatal); a torn tail must go.

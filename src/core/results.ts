@@ -178,7 +178,7 @@ function readAll(fd: number, into: Buffer, at: number, length: number, position:
  * file but not in `order` are kept after the others. Streams: each record is copied by its
  * byte range, never the whole file in memory. Throws `ResultsFileError` with the failure.
  */
-export function compactResults(filePath: string, order: readonly string[]): number {
+export function compactResults(filePath: string, order: Iterable<string>): number {
 	const {latest} = scanResults(filePath);
 	const tmp = `${filePath}.${process.pid}.tmp`;
 	let source: number | null = null;
