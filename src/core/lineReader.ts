@@ -20,14 +20,21 @@ export interface ReadLine {
 /** Reads an open file from its start; `close` when done (reading to the end does not close). */
 export class LineReader {
 	readonly #fd: number;
+	readonly #chunk: number;
 	#pending: Buffer = Buffer.alloc(0);
 	#position = 0;
 	#eof = false;
 	#line = 0;
 	#done = false;
 
-	constructor(fd: number) {
+	/** `chunkBytes`: how much one read takes (small in tests, to cut lines across reads). */
+	constructor(fd: number, chunkBytes = CHUNK) {
 		this.#fd = fd;
+		this.#chunk = chunkBytes;
+		const head = Buffer.alloc(3);
+		const n = fs.readSync(fd, head, 0, 3, 0);
+		// A BOM is not part of the first line.
+		if (n === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) this.#position = 3;
 	}
 
 	/** The next line, or null after the last. */
@@ -39,7 +46,8 @@ export class LineReader {
 			if (nl !== -1) return this.#take(nl, nl + 1);
 			if (this.#eof) {
 				// As forEachLine: the empty rest after a last newline is no line (an empty file is one blank line).
-				if (this.#pending.length === 0 && this.#line > 0) {
+				const rest = this.#pending.length;
+				if ((rest === 0 || (rest === 1 && this.#pending[0] === 13)) && this.#line > 0) {
 					this.#done = true;
 					return null;
 				}
@@ -61,13 +69,11 @@ export class LineReader {
 	}
 
 	#read(): Buffer {
-		const chunk = Buffer.allocUnsafe(CHUNK);
-		const n = fs.readSync(this.#fd, chunk, 0, CHUNK, this.#position);
+		const chunk = Buffer.allocUnsafe(this.#chunk);
+		const n = fs.readSync(this.#fd, chunk, 0, this.#chunk, this.#position);
 		this.#position += n;
 		if (n === 0) this.#eof = true;
-		let data = chunk.subarray(0, n);
-		if (this.#position === n && n >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) data = data.subarray(3);
-		return data;
+		return chunk.subarray(0, n);
 	}
 
 	#append(data: Buffer): void {
