@@ -184,11 +184,13 @@ function priceOf(model: string, options: RunOptions): Price | null {
  * (`jobs[i]: ...`) for a job that cannot be sent, before anything else.
  */
 export async function prepareRun(input: readonly BatchJob[] | JobInput, options: RunOptions = {}): Promise<PreparedRun> {
+	const streamed = isJobInput(input) ? input : null;
 	if (options.batchApi) {
-		if (!Array.isArray(input)) throw new TypeError('a Batch API run takes its jobs as an array');
-		return (await import('./batch/prepareBatchRun.js')).prepareBatchRun(input, options);
+		if (streamed) throw new TypeError('a Batch API run takes its jobs as an array');
+		return (await import('./batch/prepareBatchRun.js')).prepareBatchRun(input as readonly BatchJob[], options);
 	}
-	const jobs = Array.isArray(input) ? jobSpecsFrom(input) : null;
+	// Anything but a stream is held to the array's rules (and a non-array refused with its message).
+	const jobs = streamed ? null : jobSpecsFrom(input as readonly BatchJob[]);
 	const all: JobInput = jobs ? {total: jobs.length, specs: () => jobs[Symbol.iterator]()} : (input as JobInput);
 	const model = options.model ?? DEFAULTS.model;
 	const style = options.style ? STYLES[options.style] : null;
@@ -359,6 +361,10 @@ export async function prepareRun(input: readonly BatchJob[] | JobInput, options:
 			return results?.compactError?.message ?? null;
 		},
 	};
+}
+
+function isJobInput(input: unknown): input is JobInput {
+	return !Array.isArray(input) && typeof input === 'object' && input !== null && typeof (input as JobInput).total === 'number' && typeof (input as JobInput).specs === 'function';
 }
 
 /** A condensed input an earlier run made for the same input, limit and model goes out as it is (`--resume`). */
