@@ -215,7 +215,7 @@ export class Engine implements Runner {
 			this.#dispatch.close();
 			for (const job of [...this.#jobs.values()]) if (job.status === 'queued' || job.status === 'waiting') this.#skipForStop(job);
 			// Jobs never read end skipped too: each has its record.
-			for (let job = this.#read(); job; job = this.#read()) this.#skipForStop(job);
+			for (let job = this.#read(false); job; job = this.#read(false)) this.#skipForStop(job);
 		}
 		if (options.abort) {
 			for (const job of this.#jobs.values()) if (job.status === 'running') job.controller?.abort(new CancelledError(`aborted: ${reason}`));
@@ -252,14 +252,17 @@ export class Engine implements Runner {
 		return this.#heldMost;
 	}
 
-	/** The next job of the stream, made a runtime (its input tokens counted now), or undefined. */
-	#read(): JobRuntime | undefined {
+	/**
+	 * The next job of the stream, made a runtime, or undefined. Its input tokens are counted
+	 * now, unless `toSend` is false (a stop skips it: tokenizing a million prompts to skip them is waste).
+	 */
+	#read(toSend = true): JobRuntime | undefined {
 		const spec = this.#stream?.next();
 		if (!spec) {
 			this.#stream = null;
 			return undefined;
 		}
-		const job = jobRuntime(spec, this.#defaults, this.#count);
+		const job = jobRuntime(spec, this.#defaults, toSend ? this.#count : () => 0);
 		this.#jobs.set(spec.id, job);
 		if (this.#jobs.size > this.#heldMost) this.#heldMost = this.#jobs.size;
 		this.#life.added([job]);
