@@ -50,7 +50,7 @@ export function openJobFile(path: string, options: JobFileOptions = {}): JobFile
 		throw error instanceof InputError ? error : new InputError(name, null, describeReadError(error));
 	}
 	const total = checkFile(new LineReader(fd), kind, name, size, () => new LineReader(open()));
-	return {kind, total, specs: () => readSpecs(new LineReader(open()), kind, name)};
+	return {kind, total, specs: () => readSpecs(new LineReader(open()), kind, name, total)};
 }
 
 interface Problem {
@@ -139,16 +139,23 @@ function confirmDuplicates(reader: LineReader, kind: InputKind, suspects: readon
 	return duplicates;
 }
 
-/** A later pass: the jobs, in order, read as they are asked for. */
-function* readSpecs(reader: LineReader, kind: InputKind, name: string): Generator<JobSpec> {
+/**
+ * A later pass: the jobs, in order, read as they are asked for. A file edited since it was
+ * checked is an error, not a run that waits for jobs that are gone or ends before new ones.
+ */
+function* readSpecs(reader: LineReader, kind: InputKind, name: string, total: number): Generator<JobSpec> {
+	const changed = (line: number | null, what: string) => new InputError(name, line, `${what} (the file changed after it was checked)`);
+	let read = 0;
 	try {
-		for (let read = reader.next(); read; read = reader.next()) {
-			const outcome = lineSpec(kind, read.line, read.content, read.bytes);
+		for (let next = reader.next(); next; next = reader.next()) {
+			const outcome = lineSpec(kind, next.line, next.content, next.bytes);
 			if (outcome === null) continue;
-			if ('problem' in outcome) throw new InputError(name, read.line, `${outcome.problem} (the file changed after it was checked)`);
+			if ('problem' in outcome) throw changed(next.line, outcome.problem);
+			if (++read > total) throw changed(next.line, `more than the ${total} prompts it had`);
 			yield outcome.spec;
 		}
 	} finally {
 		reader.close();
 	}
+	if (read < total) throw changed(null, `${read} prompts where it had ${total}`);
 }

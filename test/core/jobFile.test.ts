@@ -167,3 +167,16 @@ describe('a prompts file read as a stream', () => {
 		expect(first.next().done).toBe(true);
 	});
 });
+
+describe('a prompts file edited during the run', () => {
+	it('is an error on the pass that finds it, not a run that waits for prompts that are gone', () => {
+		const file = fileOf('{"prompt": "one"}\n{"prompt": "two"}\n');
+		const input = openJobFile(file);
+		writeFileSync(file, '{"prompt": "one"}\n');
+		const pass = input.specs();
+		expect(pass.next().value).toMatchObject({id: 'line-1'});
+		expect(problemOf(() => pass.next()).message).toBe(`${file}: 1 prompts where it had 2 (the file changed after it was checked)`);
+		writeFileSync(file, '{"prompt": "one"}\n{"prompt": "two"}\n{"prompt": "three"}\n');
+		expect(problemOf(() => [...{[Symbol.iterator]: () => input.specs()}]).message).toBe(`${file}:3: more than the 2 prompts it had (the file changed after it was checked)`);
+	});
+});
