@@ -171,6 +171,22 @@ async function readPrompts(file: string) {
 	}
 }
 
+/**
+ * A headless live run's prompts: a file is checked line by line now and read again as the
+ * run goes (memory does not grow with it); stdin, which cannot be read twice, is read whole.
+ */
+async function streamPrompts(file: string) {
+	if (file === '-') return readPrompts(file);
+	const {openJobFile} = await import('./core/jobFile.js');
+	const {InputError} = await import('./core/inputError.js');
+	try {
+		return openJobFile(file);
+	} catch (error) {
+		if (error instanceof InputError) throw new UsageError(error.detail);
+		throw error;
+	}
+}
+
 function defaultOut(input: string): string {
 	return input === '-' ? 'pacer-results.jsonl' : `${input}.results.jsonl`;
 }
@@ -225,8 +241,10 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	} else if (flags.thenLive) throw new UsageError('--then-live goes with --batch-api (it runs live what failed or expired in a batch)');
 	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
 
-	const jobs = await readPrompts(input);
-	if (flags.queue != null) return queueRun(jobs, flags, endpoint, instructions, input, log, dashboard);
+	// Headless, a live run streams its file: the dashboard, a queue and the Batch API take the jobs whole.
+	const streaming = !useTui && flags.queue == null && !flags.batchApi;
+	const jobs = streaming ? await streamPrompts(input) : await readPrompts(input);
+	if (flags.queue != null) return queueRun(jobs as Awaited<ReturnType<typeof readPrompts>>, flags, endpoint, instructions, input, log, dashboard);
 	const shared = await sharedLimiterFrom(flags, endpoint, log);
 
 	const {formatEvent, formatResultsEvent, formatSummary, exitCodeFor, fallbackReport} = await import('./headless.js');
@@ -263,6 +281,8 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		limiter: shared?.limiter,
 		// Headless, the replies are in the results file; keeping 100,000 of them in memory too helps nobody.
 		retainOutput: useTui,
+		// Nor the jobs themselves: headless, a job that ended well is only its record.
+		keepJobs: useTui,
 		onEvent: useTui
 			? undefined
 			: event => {

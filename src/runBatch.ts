@@ -16,6 +16,8 @@ import {registerSecret} from './core/secrets.js';
 import {condensedFrom} from './core/condenseJob.js';
 import type {ErrorInfo, JobSpec, ResultRecord} from './core/types.js';
 import {jobSpecsFrom, type BatchJob} from './core/jobArray.js';
+import {idsOf, streamOf, type JobInput} from './core/jobStream.js';
+import {withoutJobs} from './core/runSink.js';
 import type {SimProfileName, Simulator, SimulatorOptions} from './sim/index.js';
 import {createRunStore, type RunStore} from './store/runStore.js';
 import {storeSink} from './store/storeSink.js';
@@ -108,6 +110,13 @@ export interface RunOptions {
 	readonly store?: RunStore;
 	/** Keep reply text in the store (for a dashboard); the results file has it either way. @default true */
 	readonly retainOutput?: boolean;
+	/**
+	 * Hold every job (and its row in the store) for the whole run, as a dashboard needs.
+	 * With false, jobs are read as the run needs them and forgotten once their success is
+	 * on disk, and the store hears only the run's figures, never a job: memory stays flat
+	 * however many jobs (headless). @default true
+	 */
+	readonly keepJobs?: boolean;
 	readonly onEvent?: (event: EngineEvent) => void;
 	/** What the results file tells: a write failed (once), writes go through again, a fallback file at the end. */
 	readonly onResultsEvent?: (event: WriterEvent) => void;
@@ -174,28 +183,35 @@ function priceOf(model: string, options: RunOptions): Price | null {
  * Set up everything for a run; nothing is sent until `runner.run()`. Throws InputError
  * (`jobs[i]: ...`) for a job that cannot be sent, before anything else.
  */
-export async function prepareRun(input: readonly BatchJob[], options: RunOptions = {}): Promise<PreparedRun> {
-	if (options.batchApi) return (await import('./batch/prepareBatchRun.js')).prepareBatchRun(input, options);
-	const jobs = jobSpecsFrom(input);
+export async function prepareRun(input: readonly BatchJob[] | JobInput, options: RunOptions = {}): Promise<PreparedRun> {
+	const streamed = isJobInput(input) ? input : null;
+	if (options.batchApi) {
+		if (streamed) throw new TypeError('a Batch API run takes its jobs as an array');
+		return (await import('./batch/prepareBatchRun.js')).prepareBatchRun(input as readonly BatchJob[], options);
+	}
+	// Anything but a stream is held to the array's rules (and a non-array refused with its message).
+	const jobs = streamed ? null : jobSpecsFrom(input as readonly BatchJob[]);
+	const all: JobInput = jobs ? {total: jobs.length, specs: () => jobs[Symbol.iterator]()} : (input as JobInput);
 	const model = options.model ?? DEFAULTS.model;
 	const style = options.style ? STYLES[options.style] : null;
 	const instructions = [style?.instruction, options.instructions].filter(Boolean).join('\n') || undefined;
 	const maxOutputTokens = options.maxOutputTokens ?? style?.maxOutputTokens ?? DEFAULTS.maxOutputTokens;
 
 	// Long inputs: truncate up front (so the count and the record say so), or fail before sending.
-	let specs = jobs;
-	if (options.maxInputTokens != null && options.onLong === 'truncate') {
-		const limit = options.maxInputTokens;
-		specs = jobs.map(spec => {
-			if (typeof spec.input !== 'string') return spec;
-			// Cut so the whole estimate (instructions and overhead too) fits, as the fail check counts it.
-			const cut = fitInputToTokens({text: spec.text, input: spec.input, instructions: spec.instructions ?? instructions}, limit, spec.model ?? model);
-			return cut.truncated ? {...spec, input: cut.text, text: cut.text, inputTruncated: true} : spec;
-		});
-	}
+	const limit = options.maxInputTokens;
+	const truncate =
+		limit != null && options.onLong === 'truncate'
+			? (spec: JobSpec): JobSpec => {
+					if (typeof spec.input !== 'string') return spec;
+					// Cut so the whole estimate (instructions and overhead too) fits, as the fail check counts it.
+					const cut = fitInputToTokens({text: spec.text, input: spec.input, instructions: spec.instructions ?? instructions}, limit, spec.model ?? model);
+					return cut.truncated ? {...spec, input: cut.text, text: cut.text, inputTruncated: true} : spec;
+				}
+			: null;
 
 	const outPath = options.out ?? null;
-	const order = jobs.map(job => job.id);
+	// The input's ids in order, walked again at the end (a file is read again, not held).
+	const order = () => idsOf(all);
 	const results = outPath
 		? new RunResults(outPath, order, {
 				resume: options.resume,
@@ -205,21 +221,30 @@ export async function prepareRun(input: readonly BatchJob[], options: RunOptions
 				onEvent: options.onResultsEvent,
 			})
 		: null;
+	const done = results && options.resume ? results.done : null;
 	let alreadyDone = 0;
-	if (results && options.resume) {
-		const before = specs.length;
-		specs = specs.filter(spec => !results.done.has(spec.id));
-		alreadyDone = before - specs.length;
-	}
+	if (done && done.size > 0) for (const id of order()) if (done.has(id)) alreadyDone++;
 	const summarize = options.maxInputTokens != null && options.onLong === 'summarize' ? {maxInputTokens: options.maxInputTokens, model: options.summaryModel} : null;
-	if (results && summarize && results.condensed.size > 0) specs = specs.map(spec => withCondensed(spec, results.condensed.get(spec.id), summarize, model));
+	const carried = results && summarize && results.condensed.size > 0 ? results.condensed : null;
+	const prepare = (spec: JobSpec): JobSpec | null => {
+		if (done?.has(spec.id)) return null;
+		const cut = truncate ? truncate(spec) : spec;
+		return carried ? withCondensed(cut, carried.get(cut.id), summarize!, model) : cut;
+	};
+	const stream = streamOf(all, prepare, alreadyDone);
+	let specs: JobSpec[] | null = null;
+	if (jobs) {
+		specs = [];
+		for (let spec = stream.next(); spec; spec = stream.next()) specs.push(spec);
+	}
+	const keepJobs = options.keepJobs !== false;
 
 	const endpoint: Endpoint = options.endpoint ?? {kind: 'sim', profile: 'calm', seed: 1};
 	let simulator: Simulator | null = null;
 	let client = options.client;
 	let endpointLabel: string;
 	const store = options.store ?? createRunStore();
-	const sink = storeSink(store);
+	const sink = keepJobs ? storeSink(store) : withoutJobs(storeSink(store));
 	const api = options.api ?? DEFAULTS.api;
 	const onSwitch = (note: string) => {
 		sink.runChanged({apiNote: note});
@@ -258,7 +283,8 @@ export async function prepareRun(input: readonly BatchJob[], options: RunOptions
 						: null
 			: undefined;
 
-	const engine = new Engine(specs, {
+	const engine = new Engine(specs ?? stream, {
+		keepJobs,
 		client,
 		model,
 		maxOutputTokens,
@@ -313,7 +339,7 @@ export async function prepareRun(input: readonly BatchJob[], options: RunOptions
 			finished ??= (async () => {
 				const summary = engine.close();
 				try {
-					if (results && finishOptions.compact !== false) results.compact(order);
+					if (results && finishOptions.compact !== false) results.compact(order());
 				} finally {
 					closeNow();
 					await simulator?.close();
@@ -337,6 +363,10 @@ export async function prepareRun(input: readonly BatchJob[], options: RunOptions
 	};
 }
 
+function isJobInput(input: unknown): input is JobInput {
+	return !Array.isArray(input) && typeof input === 'object' && input !== null && typeof (input as JobInput).total === 'number' && typeof (input as JobInput).specs === 'function';
+}
+
 /** A condensed input an earlier run made for the same input, limit and model goes out as it is (`--resume`). */
 function withCondensed(spec: JobSpec, record: ResultRecord | undefined, summarize: {maxInputTokens: number; model?: string}, model: string): JobSpec {
 	if (!record?.condensed_input || !record.summary_usage) return spec;
@@ -358,7 +388,7 @@ export interface BatchResult {
  * instructions?, max_output_tokens?, metadata?}` or Batch API lines. Throws InputError
  * before any request when one cannot be sent.
  */
-export async function runBatch(jobs: readonly BatchJob[], options: RunOptions = {}): Promise<BatchResult> {
+export async function runBatch(jobs: readonly BatchJob[] | JobInput, options: RunOptions = {}): Promise<BatchResult> {
 	const run = await prepareRun(jobs, options);
 	try {
 		await run.runner.run();

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import type {Runner} from './core/runner.js';
 import {defaultFallbackDirs, findFallbacks} from './core/fallback.js';
-import {compactResults, dropTornTail, lockResults, readRecordsAt, readResults, ResultsFileError, scanResults, type RecordPlace} from './core/results.js';
+import {compactResults, dropTornTail, indexResults, lockResults, readResults, ResultsFileError, type IndexedResults} from './core/results.js';
 import {ResultsWriter, type WriterEvent, type WriterFs} from './core/resultsWriter.js';
 import type {ResultRecord} from './core/types.js';
 import {writeFailure} from './core/writeFailure.js';
@@ -31,7 +31,7 @@ export class RunResults {
 	readonly outPath: string;
 	readonly writer: ResultsWriter;
 	/** Ids whose success is already on disk or in a fallback file (resume skips them). */
-	readonly done: ReadonlySet<string>;
+	readonly done: DoneIds;
 	/** The latest records that did not succeed but carry a condensed input (resume sends it as it is). */
 	readonly condensed: ReadonlyMap<string, ResultRecord>;
 	/** A torn last line found on resume (and dropped). */
@@ -49,31 +49,42 @@ export class RunResults {
 	/** Merged fallback files still needed: removed once their records are on disk or in a new fallback. */
 	#pendingFiles: string[];
 	#compactError: ResultsFileError | null = null;
+	/** The results of the run resumed, read back while this one goes (closed at release). */
+	#previous: IndexedResults | null;
 
-	/** Take the lock, read what resume needs, open the writer; throws `ResultsFileError`. */
-	constructor(outPath: string, order: readonly string[], options: RunResultsOptions = {}) {
+	/**
+	 * Take the lock, read what resume needs, open the writer; throws `ResultsFileError`.
+	 * `ids`: the input's ids in order, or a function that walks them (a file read again).
+	 */
+	constructor(outPath: string, ids: readonly string[] | (() => Iterable<string>), options: RunResultsOptions = {}) {
+		const order = typeof ids === 'function' ? ids : () => ids;
 		this.outPath = outPath;
 		this.#onEvent = options.onEvent ?? (() => {});
 		this.#release = lockResults(outPath);
-		const done = new Set<string>();
 		let tornLine: number | null = null;
 		let toMerge: ResultRecord[] = [];
 		let files: string[] = [];
 		let discarded: string[] = [];
 		let condensed = new Map<string, ResultRecord>();
+		const merged = new Set<string>();
+		let previous: IndexedResults | null = null;
 		try {
 			if (options.resume) {
-				const previous = scanResults(outPath);
+				previous = indexResults(outPath);
 				tornLine = previous.tornLine;
-				const withCondensed = new Map<string, RecordPlace>();
-				for (const [id, place] of previous.latest) {
-					if (place.status === 'succeeded') done.add(id);
-					else if (place.condensed) withCondensed.set(id, place);
+				if (tornLine != null || previous.badLines.length > 0) {
+					tidy(outPath, order, previous.tornOffset);
+					// Tidied, the records are elsewhere in the file: where is read again.
+					previous.close();
+					previous = indexResults(outPath);
 				}
-				condensed = readRecordsAt(outPath, withCondensed);
-				if (tornLine != null || previous.badLines.length > 0) tidy(outPath, order, previous.tornOffset);
+				const {index} = previous;
+				for (const slot of index.slots((at, withCondensed) => withCondensed && index.status(at) !== 'succeeded')) {
+					const record = index.record(slot);
+					condensed.set(record.id, record);
+				}
 				files = findFallbacks(outPath, options.fallbackDirs ?? defaultFallbackDirs());
-				toMerge = readFallbacks(files, done);
+				toMerge = readFallbacks(files, id => succeededIn(previous, id) || merged.has(id), merged);
 			} else {
 				// A new run replaces an old results file rather than mixing with it, and its
 				// fallback files with it: a later --resume must not merge another run's results.
@@ -88,10 +99,18 @@ export class RunResults {
 				onEvent: event => this.#heard(event),
 			});
 		} catch (error) {
+			previous?.close();
 			this.#release();
 			throw error;
 		}
-		this.done = done;
+		this.#previous = previous;
+		const onDisk = previous;
+		this.done = {
+			get size() {
+				return (onDisk?.index.size ?? 0) + merged.size;
+			},
+			has: id => merged.has(id) || succeededIn(onDisk, id),
+		};
 		this.condensed = condensed;
 		this.tornLine = tornLine;
 		this.merged = {files, records: toMerge.length};
@@ -123,7 +142,7 @@ export class RunResults {
 	}
 
 	/** One record per id in `order`, unless writes were failing at the end (then the file stays as it is). */
-	compact(order: readonly string[]): void {
+	compact(order: Iterable<string>): void {
 		if (this.writer.failure || this.writer.fallback) return;
 		try {
 			compactResults(this.outPath, order);
@@ -134,6 +153,8 @@ export class RunResults {
 	}
 
 	release(): void {
+		this.#previous?.close();
+		this.#previous = null;
 		this.#release();
 	}
 
@@ -199,9 +220,9 @@ function removeOld(file: string): void {
 }
 
 /** Make a damaged file whole before appending: compact it, or at least cut a torn tail off (which needs no room). */
-function tidy(outPath: string, order: readonly string[], tornOffset: number | null): void {
+function tidy(outPath: string, order: () => Iterable<string>, tornOffset: number | null): void {
 	try {
-		compactResults(outPath, order);
+		compactResults(outPath, order());
 	} catch (error) {
 		if (!(error instanceof ResultsFileError)) throw error;
 		// A bad line mid-file stays (it is reported, never fatal); a torn tail must go.
@@ -209,15 +230,27 @@ function tidy(outPath: string, order: readonly string[], tornOffset: number | nu
 	}
 }
 
-/** Records of fallback files, oldest file first, except those whose id already succeeded in `--out`. */
-function readFallbacks(files: readonly string[], done: Set<string>): ResultRecord[] {
+/** Records of fallback files, oldest file first, except those whose id already succeeded; `merged` gets the ids that succeed in them. */
+function readFallbacks(files: readonly string[], done: (id: string) => boolean, merged: Set<string>): ResultRecord[] {
 	const records: ResultRecord[] = [];
 	for (const file of files) {
 		for (const record of readResults(file).latest.values()) {
-			if (done.has(record.id)) continue;
+			if (done(record.id)) continue;
 			records.push(record);
 		}
 	}
-	for (const record of records) if (record.status === 'succeeded') done.add(record.id);
+	for (const record of records) if (record.status === 'succeeded') merged.add(record.id);
 	return records;
+}
+
+/** What resume asks of a results file: did this id succeed? (`size` counts ids with any record: 0 says none did.) */
+export interface DoneIds {
+	has(id: string): boolean;
+	readonly size: number;
+}
+
+function succeededIn(results: IndexedResults | null, id: string): boolean {
+	if (!results) return false;
+	const slot = results.index.find(id);
+	return slot !== -1 && results.index.status(slot) === 'succeeded';
 }

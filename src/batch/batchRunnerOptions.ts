@@ -16,7 +16,7 @@ export interface BatchRunnerOptions {
 	/** Every job of the input, prepared (resume's done ones too: they make the input's hash). */
 	readonly jobs: readonly BatchJobRequest[];
 	/** Ids whose success is already in `--out`: no line is built for them. @default none */
-	readonly done?: ReadonlySet<string>;
+	readonly done?: Pick<ReadonlySet<string>, 'has'>;
 	/** `<out>.batches.json`; null keeps the state in memory only (library use without `out`). */
 	readonly statePath: string | null;
 	/** Re-attach to the batches the state file names. @default false */

@@ -16,8 +16,8 @@ export interface DispatcherOptions {
 	readonly maxConcurrency?: number;
 	/** @default p-queue in this process */
 	readonly queue?: JobQueueFactory;
-	/** Jobs in the order they go out the first time. */
-	readonly jobs: readonly JobRuntime[];
+	/** The next job never yet put in the queue (in the order they go out the first time), or undefined when there is none. */
+	readonly nextFresh: () => JobRuntime | undefined;
 	/** The queue's task for a job. */
 	readonly attempt: (job: JobRuntime) => Promise<void>;
 	/** A task threw: a bug in pacer, the job must still end. */
@@ -41,8 +41,8 @@ export class Dispatcher {
 	#held: string | null = null;
 	#mode: ConcurrencyMode;
 	readonly #options: DispatcherOptions;
-	/** Index of the next job never yet put in the queue. */
-	#nextFresh = 0;
+	/** Every fresh job has been taken. */
+	#freshDone = false;
 
 	constructor(options: DispatcherOptions) {
 		this.#options = options;
@@ -134,11 +134,11 @@ export class Dispatcher {
 	 * needs enough to keep every slot busy, and each entry costs memory.
 	 */
 	feed(): void {
-		const jobs = this.#options.jobs;
 		const want = Math.max(64, this.queue.concurrency * 2);
-		while (this.queue.size < want && this.#nextFresh < jobs.length && !this.#closed) {
-			const job = jobs[this.#nextFresh++]!;
-			if (job.status === 'queued' && job.attemptsTotal === 0) this.enqueue(job, 0);
+		while (this.queue.size < want && !this.#freshDone && !this.#closed) {
+			const job = this.#options.nextFresh();
+			if (!job) this.#freshDone = true;
+			else if (job.status === 'queued' && job.attemptsTotal === 0) this.enqueue(job, 0);
 		}
 	}
 

@@ -12,7 +12,8 @@ import {DEFAULTS} from './defaults.js';
 import {Dispatcher} from './dispatcher.js';
 import type {EngineOptions} from './engineOptions.js';
 import {CancelledError, classifyError, pacerError} from './errors.js';
-import {defaultDeltaTokens, defaultInputTokens, jobRuntimes, type JobRuntime} from './jobRuntime.js';
+import {defaultDeltaTokens, defaultInputTokens, jobRuntime, jobRuntimes, type JobRuntime, type RequestDefaults} from './jobRuntime.js';
+import type {JobStream} from './jobStream.js';
 import {JobLife} from './jobLife.js';
 import type {RunSummary} from './ledger.js';
 import type {Limiter} from './limiter.js';
@@ -42,8 +43,15 @@ export class Engine implements Runner {
 	readonly #dispatch: Dispatcher;
 	readonly #attemptDeps: AttemptDeps;
 	readonly #condenseDeps: CondenseDeps | null;
+	/** The jobs read so far, in order, less those forgotten (`keepJobs: false`). */
 	readonly #jobs = new Map<string, JobRuntime>();
-	readonly #order: readonly JobRuntime[];
+	readonly #total: number;
+	/** Jobs not yet read (`keepJobs: false`); null once all are. */
+	#stream: JobStream | null;
+	readonly #defaults: RequestDefaults;
+	readonly #count: (spec: JobSpec, model: string) => number;
+	/** The highest number of jobs held at once. */
+	#heldMost = 0;
 	#stopping: StopCause | null = null;
 	#started = false;
 	#startedAt = 0;
@@ -52,7 +60,8 @@ export class Engine implements Runner {
 	#ticker: Timer | null = null;
 	#closed = false;
 
-	constructor(jobs: readonly JobSpec[], options: EngineOptions) {
+	/** `jobs`: an array, or a stream read as the queue needs it (`keepJobs: false`; with true it is read whole now). */
+	constructor(jobs: readonly JobSpec[] | JobStream, options: EngineOptions) {
 		this.#options = options;
 		this.#clock = options.clock ?? systemClock;
 		this.#sink = options.sink ?? silentSink;
@@ -61,13 +70,26 @@ export class Engine implements Runner {
 		this.#breaker = new ConnectionBreaker(options.maxConsecutiveConnectionFailures);
 		const model = options.model ?? DEFAULTS.model;
 		const count = options.countInputTokens ?? defaultInputTokens;
-		this.#order = jobRuntimes(jobs, {model, maxOutputTokens: options.maxOutputTokens, instructions: options.instructions}, count);
-		for (const job of this.#order) this.#jobs.set(job.spec.id, job);
+		this.#count = count;
+		this.#defaults = {model, maxOutputTokens: options.maxOutputTokens, instructions: options.instructions};
+		const keep = options.keepJobs !== false;
+		let order: readonly JobRuntime[] = [];
+		if (keep) {
+			order = jobRuntimes(isStream(jobs) ? drain(jobs) : jobs, this.#defaults, count);
+			for (const job of order) this.#jobs.set(job.spec.id, job);
+			this.#total = order.length;
+			this.#stream = null;
+		} else {
+			this.#stream = isStream(jobs) ? jobs : arrayStream(jobs);
+			this.#total = this.#stream.total;
+		}
+		this.#heldMost = this.#jobs.size;
+		let nextIndex = 0;
 		this.#dispatch = new Dispatcher({
 			concurrency: options.concurrency,
 			maxConcurrency: options.maxConcurrency,
 			queue: options.queue,
-			jobs: this.#order,
+			nextFresh: keep ? () => order[nextIndex++] : () => this.#read(),
 			attempt: job => this.#attempt(job),
 			onTaskError: (job, error) => this.#unexpected(job, error),
 		});
@@ -78,7 +100,8 @@ export class Engine implements Runner {
 		this.#sink.runChanged({model, ...(options.endpoint != null ? {endpoint: options.endpoint} : {})});
 		this.#sink.rateChanged({concurrency: this.#dispatch.concurrency, concurrencyMode: this.#dispatch.mode, maxConcurrency: this.#dispatch.adaptive.max});
 		this.#sink.budgetChanged({tokens: options.budget?.tokens ?? null, usd: options.budget?.usd ?? null});
-		this.#life = new JobLife(this.#order, {
+		const books = condenseBooks(this.#budget, options.condense);
+		this.#life = new JobLife(this.#total, {
 			sink: this.#sink,
 			clock: this.#clock,
 			writer: options.writer,
@@ -87,8 +110,11 @@ export class Engine implements Runner {
 			countDeltaTokens: options.countDeltaTokens ?? defaultDeltaTokens,
 			onAllDone: () => this.#onAllDone(),
 			apiFor: job => options.client.apiFor?.(job.request) ?? job.request.api ?? 'responses',
-			...condenseBooks(this.#budget, options.condense),
+			...books,
+			// A failed or cancelled job stays: it may be retried. One that succeeded or was skipped is only its record now.
+			...(keep ? {} : {recorded: (job: JobRuntime) => (job.status === 'succeeded' || job.status === 'skipped') && this.#jobs.delete(job.spec.id)}),
 		});
+		if (keep) this.#life.added(order);
 		const condense = options.condense;
 		const sent = () => this.#dispatch.inFlight++;
 		this.#condenseDeps = condense ? {attempt: this.#attemptDeps, options: condense, count, life: this.#life, sent, answered: (_, outcome) => this.#callAnswered(outcome)} : null;
@@ -133,7 +159,7 @@ export class Engine implements Runner {
 
 	retryAllFailed(): number {
 		let n = 0;
-		for (const job of this.#order) if (job.status === 'failed' && this.retry(job.spec.id)) n++;
+		for (const job of [...this.#jobs.values()]) if (job.status === 'failed' && this.retry(job.spec.id)) n++;
 		return n;
 	}
 
@@ -187,10 +213,12 @@ export class Engine implements Runner {
 			this.#options.onEvent?.({type: 'stopping', reason, kind: this.#stopping.kind, at: this.#clock.now()});
 			this.#sink.runChanged({phase: 'stopping', stopReason: reason, stopKind: this.#stopping.kind});
 			this.#dispatch.close();
-			for (const job of this.#order) if (job.status === 'queued' || job.status === 'waiting') this.#skipForStop(job);
+			for (const job of [...this.#jobs.values()]) if (job.status === 'queued' || job.status === 'waiting') this.#skipForStop(job);
+			// Jobs never read end skipped too: each has its record.
+			for (let job = this.#read(false); job; job = this.#read(false)) this.#skipForStop(job);
 		}
 		if (options.abort) {
-			for (const job of this.#order) if (job.status === 'running') job.controller?.abort(new CancelledError(`aborted: ${reason}`));
+			for (const job of this.#jobs.values()) if (job.status === 'running') job.controller?.abort(new CancelledError(`aborted: ${reason}`));
 		}
 		if (!this.#started) this.#markStarted();
 		await this.whenDone();
@@ -210,13 +238,35 @@ export class Engine implements Runner {
 	summary(): RunSummary {
 		const end = this.#finishedAt ?? this.#clock.now();
 		return this.#life.ledger.summary({
-			total: this.#jobs.size,
+			total: this.#total,
 			wallMs: this.#started ? end - this.#startedAt : 0,
 			stopReason: this.#stopping?.reason ?? null,
 			stopKind: this.#stopping?.kind ?? null,
 			budget: this.#budget.active ? {limits: this.#budget.limits, spentTokens: this.#budget.spentTokens, spentUsd: this.#budget.spentUsd} : null,
 			apiNote: this.#options.client.apiNote ?? null,
 		});
+	}
+
+	/** The most jobs held at once (all of them with `keepJobs`; with false, about what is queued and in flight). */
+	get heldMost(): number {
+		return this.#heldMost;
+	}
+
+	/**
+	 * The next job of the stream, made a runtime, or undefined. Its input tokens are counted
+	 * now, unless `toSend` is false (a stop skips it: tokenizing a million prompts to skip them is waste).
+	 */
+	#read(toSend = true): JobRuntime | undefined {
+		const spec = this.#stream?.next();
+		if (!spec) {
+			this.#stream = null;
+			return undefined;
+		}
+		const job = jobRuntime(spec, this.#defaults, toSend ? this.#count : () => 0);
+		this.#jobs.set(spec.id, job);
+		if (this.#jobs.size > this.#heldMost) this.#heldMost = this.#jobs.size;
+		this.#life.added([job]);
+		return job;
 	}
 
 	#markStarted(): void {
@@ -336,4 +386,19 @@ export class Engine implements Runner {
 		}
 		if (this.#budget.active) this.#sink.budgetChanged({spentTokens: this.#budget.spentTokens, spentUsd: this.#budget.spentUsd});
 	}
+}
+
+function isStream(jobs: readonly JobSpec[] | JobStream): jobs is JobStream {
+	return !Array.isArray(jobs);
+}
+
+function drain(stream: JobStream): JobSpec[] {
+	const specs: JobSpec[] = [];
+	for (let spec = stream.next(); spec; spec = stream.next()) specs.push(spec);
+	return specs;
+}
+
+function arrayStream(specs: readonly JobSpec[]): JobStream {
+	let next = 0;
+	return {total: specs.length, next: () => specs[next++]};
 }

@@ -64,6 +64,15 @@ export interface EngineOptions extends RetryPolicy {
 	 * @default true
 	 */
 	readonly retainOutput?: boolean;
+	/**
+	 * Hold every job for the whole run and tell the sink of all of them before the start
+	 * (the dashboard cancels and retries any job by id). With false, jobs are taken from
+	 * their stream as the queue needs them, their input tokens counted then, and a job
+	 * that succeeded or was skipped is forgotten once its record is written: memory stays
+	 * the same however many jobs (headless, where the results file has what resume needs).
+	 * @default true
+	 */
+	readonly keepJobs?: boolean;
 	/** Where results go; without it they are only in the events and the summary. */
 	readonly writer?: ResultsWriter;
 	/** Where the run reports as it goes (the dashboard's store). @default nothing */

@@ -7,9 +7,8 @@
 import {readFile} from 'node:fs/promises';
 import {InputError, InputProblems} from './inputError.js';
 import {detectKind, type InputKind} from './inputKind.js';
-import {forEachLine, isBlank, MAX_LINE_BYTES} from './inputLines.js';
-import {JobProblem} from './jobFields.js';
-import {parseJsonLine} from './jobObject.js';
+import {forEachLine} from './inputLines.js';
+import {lineSpec} from './lineSpec.js';
 import type {JobSpec} from './types.js';
 
 export {InputError, MAX_LISTED_ERRORS} from './inputError.js';
@@ -32,6 +31,11 @@ export interface ReadJobsOptions {
 	 * @default from the extension (`.txt`, `.jsonl`/`.ndjson`), else from the content
 	 */
 	readonly kind?: InputKind;
+}
+
+/** The problem of a line whose id an earlier line has. */
+export function duplicateProblem(id: string, firstLine: number): string {
+	return `duplicate id ${JSON.stringify(id)} (first on line ${firstLine})`;
 }
 
 /** Reads a prompts file (or stdin for `-`) into job specs. Throws InputError. */
@@ -59,7 +63,7 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
 	return Buffer.concat(chunks);
 }
 
-function describeReadError(error: unknown): string {
+export function describeReadError(error: unknown): string {
 	const code = (error as NodeJS.ErrnoException | null)?.code;
 	switch (code) {
 		case 'ENOENT':
@@ -86,35 +90,13 @@ export function parseJobs(text: string | Buffer, fileName: string, kind: InputKi
 	const fail = (line: number, reason: string) => problems.add(new InputError(fileName, line, reason));
 
 	forEachLine(text, (line, content, bytes) => {
-		if (bytes > MAX_LINE_BYTES) {
-			sawLine = true;
-			fail(line, `line is ${bytes} bytes, over the ${MAX_LINE_BYTES / 1024 / 1024} MiB limit`);
-			return;
-		}
-		if (content === undefined) {
-			sawLine = true;
-			fail(line, 'not valid UTF-8');
-			return;
-		}
-		if (isBlank(content)) {
-			return;
-		}
+		const outcome = lineSpec(kind, line, content, bytes);
+		if (outcome === null) return;
 		sawLine = true;
-		let spec: JobSpec;
-		try {
-			spec = kind === 'txt' ? {id: `line-${line}`, line, input: content, text: content} : parseJsonLine(content, line);
-		} catch (error) {
-			if (error instanceof JobProblem) {
-				fail(line, error.message);
-				return;
-			}
-			throw error;
-		}
+		if ('problem' in outcome) return fail(line, outcome.problem);
+		const {spec} = outcome;
 		const first = firstLineOf.get(spec.id);
-		if (first !== undefined) {
-			fail(line, `duplicate id ${JSON.stringify(spec.id)} (first on line ${first})`);
-			return;
-		}
+		if (first !== undefined) return fail(line, duplicateProblem(spec.id, first));
 		firstLineOf.set(spec.id, line);
 		specs.push(spec);
 	});

@@ -30,6 +30,8 @@ export interface JobLifeOptions {
 	readonly ended?: (job: JobRuntime) => void;
 	/** `condensed_from` of a record that carries a condensed input. */
 	readonly condensedFrom?: (job: JobRuntime) => string;
+	/** A job's record is written: the engine may let go of it. */
+	readonly recorded?: (job: JobRuntime) => void;
 }
 
 function snapshotOf(job: JobRuntime): JobSnapshot {
@@ -43,10 +45,11 @@ export class JobLife {
 	readonly #deltas: DeltaBatcher<JobRuntime>;
 	#unfinished = 0;
 
-	constructor(jobs: readonly JobRuntime[], options: JobLifeOptions) {
+	/** `total`: every job of the run, those not yet read from their stream too (they count as queued). */
+	constructor(total: number, options: JobLifeOptions) {
 		this.#options = options;
-		this.#unfinished = jobs.length;
-		this.ledger.added(jobs.length);
+		this.#unfinished = total;
+		this.ledger.added(total);
 		const retain = options.retainOutput !== false;
 		this.#deltas = new DeltaBatcher<JobRuntime>({
 			clock: options.clock,
@@ -58,7 +61,11 @@ export class JobLife {
 			},
 			onFlushed: () => options.sink.totalsChanged(this.ledger.totals),
 		});
-		options.sink.jobsAdded(jobs.map(snapshotOf));
+	}
+
+	/** Jobs the sink has not heard of yet (all at the start, or a few as they are read). */
+	added(jobs: readonly JobRuntime[]): void {
+		this.#options.sink.jobsAdded(jobs.map(snapshotOf));
 	}
 
 	/** Jobs not yet ended. */
@@ -229,6 +236,7 @@ export class JobLife {
 		const record = recordOf(job, status, error, answer, now, this.#options.apiFor, this.#options.condensedFrom);
 		this.#options.writer?.append(record);
 		this.#options.onEvent?.({type: 'finished', record, at: now});
+		this.#options.recorded?.(job);
 		this.#unfinished--;
 		if (this.#unfinished === 0) {
 			this.flushAll();

@@ -100,15 +100,20 @@ export function newJobRuntime(spec: JobSpec, request: ModelRequest, estimateIn: 
 export const defaultDeltaTokens = (text: string) => Math.max(1, Math.round(text.length / 4));
 export const defaultInputTokens = (spec: JobSpec) => Math.ceil(spec.text.length / 4) + 8;
 
+/** One job's runtime: its request, its input tokens counted (of a condensed input carried over, when there is one). */
+export function jobRuntime(spec: JobSpec, defaults: RequestDefaults, count: (spec: JobSpec, model: string) => number): JobRuntime {
+	const request = requestFor(spec, defaults);
+	const job = newJobRuntime(spec, request, count({...spec, instructions: request.instructions}, request.model));
+	carryCondensed(job, count);
+	return job;
+}
+
 /** The run's jobs, in order; a duplicate id is a bug of the caller (input parsing refuses them). */
 export function jobRuntimes(specs: readonly JobSpec[], defaults: RequestDefaults, count: (spec: JobSpec, model: string) => number): JobRuntime[] {
 	const seen = new Set<string>();
 	return specs.map(spec => {
 		if (seen.has(spec.id)) throw new Error(`duplicate job id ${JSON.stringify(spec.id)}`);
 		seen.add(spec.id);
-		const request = requestFor(spec, defaults);
-		const job = newJobRuntime(spec, request, count({...spec, instructions: request.instructions}, request.model));
-		carryCondensed(job, count);
-		return job;
+		return jobRuntime(spec, defaults, count);
 	});
 }

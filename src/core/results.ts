@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {ResultsIndex} from './resultsIndex.js';
 import type {ResultRecord} from './types.js';
 import {writeAllAt} from './wholeWrites.js';
 import {writeFailure, type WriteFailure} from './writeFailure.js';
@@ -96,14 +97,51 @@ const CHUNK = 1 << 20;
  */
 export function scanResults(filePath: string): ScannedResults {
 	const latest = new Map<string, RecordPlace>();
-	const badLines: number[] = [];
-	let fd: number;
+	const fd = openForScan(filePath);
+	if (fd == null) return {latest, lines: 0, tornLine: null, tornOffset: null, badLines: []};
 	try {
-		fd = fs.openSync(filePath, 'r');
+		const facts = eachRecord(filePath, fd, (record, offset, length) => {
+			latest.delete(record.id);
+			latest.set(record.id, {status: record.status, offset, length, ...(record.condensed_input != null ? {condensed: true} : {})});
+		});
+		return {latest, ...facts};
+	} finally {
+		closeQuietly(fd);
+	}
+}
+
+export interface IndexedResults extends Omit<ScannedResults, 'latest'> {
+	/** Where each id's latest record is; it reads ids back from the file until `close`. */
+	readonly index: ResultsIndex;
+	close(): void;
+}
+
+/** scanResults in typed arrays (./resultsIndex.ts): for files of any size. Close it when done. */
+export function indexResults(filePath: string): IndexedResults {
+	const fd = openForScan(filePath);
+	const index = new ResultsIndex(fd ?? -1);
+	if (fd == null) return {index, lines: 0, tornLine: null, tornOffset: null, badLines: [], close() {}};
+	try {
+		const facts = eachRecord(filePath, fd, (record, offset, length) => index.put(record.id, record.status, offset, length, record.condensed_input != null));
+		return {index, ...facts, close: () => closeQuietly(fd)};
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {latest, lines: 0, tornLine: null, tornOffset: null, badLines};
+		closeQuietly(fd);
+		throw error;
+	}
+}
+
+function openForScan(filePath: string): number | null {
+	try {
+		return fs.openSync(filePath, 'r');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
 		throw new ResultsFileError(`${filePath}: cannot read results (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
 	}
+}
+
+/** Each whole record of the file, with the byte offset and length of its line. */
+function eachRecord(filePath: string, fd: number, onRecord: (record: ResultRecord, offset: number, length: number) => void): Omit<ScannedResults, 'latest'> {
+	const badLines: number[] = [];
 	let lines = 0;
 	let lineNo = 0;
 	let lastBad: number | null = null;
@@ -129,8 +167,7 @@ export function scanResults(filePath: string): ScannedResults {
 			lastBad = null;
 		}
 		lines++;
-		latest.delete(parsed.id);
-		latest.set(parsed.id, {status: parsed.status, offset, length: bytes.length, ...(parsed.condensed_input != null ? {condensed: true} : {})});
+		onRecord(parsed, offset, bytes.length);
 	};
 	try {
 		const buffer = Buffer.alloc(CHUNK);
@@ -152,15 +189,14 @@ export function scanResults(filePath: string): ScannedResults {
 		}
 		if (carry.length > 0) take(carry, carryOffset);
 	} catch (error) {
+		if (error instanceof ResultsFileError) throw error;
 		const failure = writeFailure(filePath, error);
 		throw new ResultsFileError(`${filePath}: cannot read results (${failure.message})`, failure);
-	} finally {
-		closeQuietly(fd);
 	}
 	// Only the very last line may be torn (a crash mid-append); anything else is damage.
 	const tornLine = lastBad != null && lineNo === lastBad ? lastBad : null;
 	if (lastBad != null && tornLine == null) badLines.push(lastBad);
-	return {latest, lines, tornLine, tornOffset: tornLine != null ? lastBadOffset : null, badLines};
+	return {lines, tornLine, tornOffset: tornLine != null ? lastBadOffset : null, badLines};
 }
 
 function readAll(fd: number, into: Buffer, at: number, length: number, position: number): void {
@@ -178,8 +214,9 @@ function readAll(fd: number, into: Buffer, at: number, length: number, position:
  * file but not in `order` are kept after the others. Streams: each record is copied by its
  * byte range, never the whole file in memory. Throws `ResultsFileError` with the failure.
  */
-export function compactResults(filePath: string, order: readonly string[]): number {
-	const {latest} = scanResults(filePath);
+export function compactResults(filePath: string, order: Iterable<string>): number {
+	const scanned = indexResults(filePath);
+	const {index} = scanned;
 	const tmp = `${filePath}.${process.pid}.tmp`;
 	let source: number | null = null;
 	let target: number | null = null;
@@ -195,24 +232,22 @@ export function compactResults(filePath: string, order: readonly string[]): numb
 			written += used;
 			used = 0;
 		};
-		const copy = (place: RecordPlace) => {
+		const copy = (slot: number) => {
+			const place = index.place(slot);
 			const need = place.length + 1;
 			if (used + need > out.length) flush();
 			if (need > out.length) out = Buffer.alloc(need);
 			readAll(source!, out, used, place.length, place.offset);
 			out[used + place.length] = 10;
 			used += need;
+			index.mark(slot);
 			count++;
 		};
-		const seen = new Set<string>();
 		for (const id of order) {
-			const place = latest.get(id);
-			if (place) {
-				copy(place);
-				seen.add(id);
-			}
+			const slot = index.find(id);
+			if (slot !== -1) copy(slot);
 		}
-		for (const [id, place] of latest) if (!seen.has(id)) copy(place);
+		for (const slot of index.slots((_, __, marked) => !marked)) copy(slot);
 		flush();
 		fs.fsyncSync(target);
 		fs.closeSync(target);
@@ -229,6 +264,7 @@ export function compactResults(filePath: string, order: readonly string[]): numb
 		throw new ResultsFileError(`${filePath}: could not compact (${failure.message}); the file is unchanged`, failure);
 	} finally {
 		if (source != null) closeQuietly(source);
+		scanned.close();
 	}
 	return count;
 }

@@ -167,3 +167,8 @@ export const silentSink: RunSink = {
 	budgetChanged() {},
 	runChanged() {},
 };
+
+/** `sink` told only of the run (its figures, totals, phase), never of a job: a run that holds no job list. */
+export function withoutJobs(sink: RunSink): RunSink {
+	return {...sink, jobsAdded() {}, jobChanged() {}, outputAppended() {}};
+}
