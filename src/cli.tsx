@@ -333,11 +333,13 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		// the SDK, counting every prompt's tokens); what preparing has to say is printed
 		// after the dashboard, which holds the screen meanwhile.
 		const {runDashboard} = await dashboard!;
+		// Only a headless run streams its file: here the jobs are the whole array.
+		const whole = jobs as Awaited<ReturnType<typeof readPrompts>>;
 		const said: string[] = [];
 		try {
 			return await runDashboard(
 				{
-					preview: {jobs, model: flags.model, endpoint: previewEndpoint(endpoint), concurrency: flags.concurrency, maxConcurrency: flags.maxConcurrency},
+					preview: {jobs: whole, model: flags.model, endpoint: previewEndpoint(endpoint), concurrency: flags.concurrency, maxConcurrency: flags.maxConcurrency},
 					prepare: () => prepare(line => said.push(line)),
 				},
 				{exitWhenDone: Boolean(flags.exitWhenDone), record: cast, colour: !process.env.NO_COLOR},
