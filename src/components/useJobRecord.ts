@@ -17,7 +17,7 @@ const ENDED = new Set<JobStatus>(['succeeded', 'failed', 'cancelled', 'skipped']
 
 /**
  * An ended job's record from the results file, read when the detail pane opens on it:
- * its whole reply, request id and usage, which the store does not keep. Idle for a job
+ * its whole reply and request id, which the store does not keep. Idle for a job
  * under way (its text is in the store) or a run with no results file.
  */
 export function useJobRecord(outPath: string | null, job: {id: string; status: JobStatus; attempts: number} | undefined): RecordLoad {

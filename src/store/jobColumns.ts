@@ -4,8 +4,8 @@
  * reply). An object per job, with its prompt and reply whole, cost the dashboard about
  * 3 KB a job at 100,000 jobs; a row here is a hundred bytes and two short previews.
  *
- * What a row does not keep: an ended job's whole reply, its request id and usage (the
- * results file has them; the detail pane reads them back), and the history of a job that
+ * What a row does not keep: an ended job's whole reply and its request id (the results
+ * file has them; the detail pane reads them back), and the history of a job that
  * succeeded at its first attempt (the row's own times say it all).
  */
 import type {JobSnapshot} from '../core/runSink.js';
@@ -38,7 +38,6 @@ interface Live {
 	output: string;
 	history: readonly AttemptInfo[] | null;
 	condensing: JobSnapshot['condensing'];
-	usage: Usage | null;
 	requestId: string | null;
 }
 
@@ -69,6 +68,8 @@ export class JobColumns {
 	#finishedAt = new Float64Array(0);
 	#latencyMs = new Float64Array(0);
 	#costUsd = new Float64Array(0);
+	/** What the server billed, a column per count (NaN: no usage, or a count it did not give). */
+	#usage = [new Float64Array(0), new Float64Array(0), new Float64Array(0), new Float64Array(0), new Float64Array(0)];
 	readonly #prompts: string[] = [];
 	readonly #replies: string[] = [];
 	readonly #errors = new Map<number, ErrorInfo>();
@@ -187,12 +188,30 @@ export class JobColumns {
 		this.#finishedAt = grown(this.#finishedAt, capacity, NaN);
 		this.#latencyMs = grown(this.#latencyMs, capacity, NaN);
 		this.#costUsd = grown(this.#costUsd, capacity, NaN);
+		this.#usage = this.#usage.map(column => grown(column, capacity, NaN));
+	}
+
+	#setUsage(row: number, usage: Usage | null): void {
+		const counts = usage ? [usage.input_tokens, usage.output_tokens, usage.total_tokens, usage.cached_tokens, usage.reasoning_tokens] : [];
+		this.#usage.forEach((column, i) => (column[row] = orNaN(counts[i])));
+	}
+
+	#usageOf(row: number): Usage | null {
+		const [input, output, total, cached, reasoning] = this.#usage.map(column => column[row]);
+		if (Number.isNaN(input)) return null;
+		return {
+			input_tokens: input,
+			output_tokens: output,
+			total_tokens: total,
+			...(Number.isNaN(cached) ? {} : {cached_tokens: cached}),
+			...(Number.isNaN(reasoning) ? {} : {reasoning_tokens: reasoning}),
+		};
 	}
 
 	#liveOf(row: number): Live {
 		let live = this.#live.get(row);
 		if (!live) {
-			live = {output: '', history: null, condensing: null, usage: null, requestId: null};
+			live = {output: '', history: null, condensing: null, requestId: null};
 			this.#live.set(row, live);
 		}
 		return live;
@@ -214,6 +233,7 @@ export class JobColumns {
 		if (patch.finishedAt !== undefined) this.#finishedAt[row] = orNaN(patch.finishedAt);
 		if (patch.latencyMs !== undefined) this.#latencyMs[row] = orNaN(patch.latencyMs);
 		if (patch.costUsd !== undefined) this.#costUsd[row] = orNaN(patch.costUsd);
+		if (patch.usage !== undefined) this.#setUsage(row, patch.usage);
 		if (patch.truncated !== undefined) this.#setFlag(row, TRUNCATED, patch.truncated);
 		if (patch.inputTruncated !== undefined) this.#setFlag(row, INPUT_TRUNCATED, patch.inputTruncated);
 		if (patch.inputSummarized !== undefined) this.#setFlag(row, INPUT_SUMMARIZED, patch.inputSummarized);
@@ -228,12 +248,11 @@ export class JobColumns {
 			return;
 		}
 		if (patch.status !== undefined) this.#status[row] = STATUS_CODE.get(patch.status)!;
-		if (patch.output !== undefined || patch.history !== undefined || patch.condensing !== undefined || patch.usage !== undefined || patch.requestId !== undefined) {
+		if (patch.output !== undefined || patch.history !== undefined || patch.condensing !== undefined || patch.requestId !== undefined) {
 			const live = this.#liveOf(row);
 			if (patch.output !== undefined) live.output = tail(patch.output, LIVE_OUTPUT_CHARS);
 			if (patch.history !== undefined) live.history = patch.history;
 			if (patch.condensing !== undefined) live.condensing = patch.condensing;
-			if (patch.usage !== undefined) live.usage = patch.usage;
 			if (patch.requestId !== undefined) live.requestId = patch.requestId;
 		}
 		if (patch.status === 'queued') {
@@ -292,7 +311,7 @@ export class JobColumns {
 			retryAt: orNull(this.#retryAt[row]),
 			tokensIn: orNull(this.#tokensIn[row]),
 			tokensOut: this.#tokensOut[row],
-			usage: live?.usage ?? null,
+			usage: this.#usageOf(row),
 			output: live ? live.output : this.#replies[row],
 			outputWhole: !ENDED.has(status) ? (live?.output.length ?? 0) < LIVE_OUTPUT_CHARS : (flags & REPLY_CUT) === 0,
 			truncated: (flags & TRUNCATED) !== 0,

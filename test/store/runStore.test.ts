@@ -44,6 +44,15 @@ test('an ended job keeps the start of its reply and drops the rest; its one plai
 	expect(store.getState().counts).toMatchObject({running: 0, succeeded: 1});
 });
 
+test('an ended job keeps what the server billed: the library reads usage from the store', () => {
+	const store = createRunStore();
+	store.getState().addJobs([spec('a'), spec('b')], {model: 'm'});
+	store.getState().updateJob('a', {status: 'succeeded', attempts: 1, usage: {input_tokens: 12, output_tokens: 30, total_tokens: 42, reasoning_tokens: 8}});
+	store.getState().updateJob('b', {status: 'failed', attempts: 1});
+	expect(store.getState().jobs.get('a')!.usage).toEqual({input_tokens: 12, output_tokens: 30, total_tokens: 42, reasoning_tokens: 8});
+	expect(store.getState().jobs.get('b')!.usage).toBeNull();
+});
+
 test('a retried job keeps its history and its error; a short reply is whole', () => {
 	const store = createRunStore();
 	store.getState().addJobs([spec('a')], {model: 'm'});
