@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {answered, progressLine, startProgress} from '../../bench/lib/progress.js';
+import {waitUntil} from '../helpers/wait.js';
 
 describe('bench progress line', () => {
 	it('says how many of how many, the seconds and the rate', () => {
@@ -17,14 +18,12 @@ describe('bench progress printer', () => {
 		const lines: string[] = [];
 		let done = 0;
 		const stop = startProgress({label: 'run', log: line => lines.push(line), read: () => ({done: (done += 10), total: 100}), everyMs: 5});
-		const deadline = Date.now() + 5000;
-		while (lines.length < 2) {
-			if (Date.now() > deadline) throw new Error(`timed out waiting for two progress lines; got ${JSON.stringify(lines)}`);
-			await new Promise(resolve => setTimeout(resolve, 5));
-		}
+		await waitUntil(() => lines.length >= 2, 'two progress lines', {timeoutMs: 5000});
 		stop();
 		const seen = lines.length;
-		await new Promise(resolve => setTimeout(resolve, 30));
+		// It printed every 5 ms just before: six periods without a line show the timer gone.
+		const after = lines.length + 1;
+		await expect(waitUntil(() => lines.length >= after, 'a line after stop()', {timeoutMs: 30})).rejects.toThrow(/a line after stop/);
 		expect(lines.length).toBe(seen);
 		expect(lines[0]).toMatch(/^run: 10 \/ 100 prompts, \d+ s/);
 	});

@@ -66,7 +66,7 @@ function start(input: string, out: string, extra: string[] = []): PtySession {
 		cols: COLS,
 		rows: ROWS,
 		cwd: dir,
-		env: {OPENAI_API_KEY: 'sk-first-frame-test-0000'},
+		env: {OPENAI_API_KEY: 'fake-key-first-frame'},
 	});
 }
 
