@@ -1,13 +1,15 @@
 /**
  * What every attempt of every API is wrapped in: the caller's AbortSignal chained to the
- * request's own, a whole-attempt timeout, an idle-stream watch, and the real reason handed
- * back when any of them aborts (the SDK reports them all as a bare abort).
+ * request's own, a whole-attempt timeout, an idle-stream watch (shorter once the reply flows,
+ * from what the client's `StreamGaps` learned), and the real reason handed back when any of
+ * them aborts (the SDK reports them all as a bare abort).
  */
 import OpenAI from 'openai';
 import type {AttemptOptions, OpenAIClientOptions} from './client.js';
 import {DEFAULTS} from './defaults.js';
 import {AttemptTimeoutError} from './errors.js';
 import {IdleWatch} from './idleWatch.js';
+import type {StreamGaps} from './streamGaps.js';
 
 /** The official SDK, with its own retries off: pacer owns every retry. */
 export function sdkClient(options: OpenAIClientOptions): OpenAI {
@@ -27,18 +29,25 @@ export class AttemptGuard {
 	readonly #onParentAbort = () => this.#controller.abort(this.#parent!.reason);
 	readonly #wholeTimer: NodeJS.Timeout;
 	readonly #idle: IdleWatch;
+	readonly #idleTimeoutMs: number;
+	readonly #gaps: StreamGaps | undefined;
+	#replying = false;
 	/** The server's request id, once the headers have come. */
 	requestId: string | null = null;
 
 	/** Throws the caller's reason at once when its signal has already aborted. */
-	constructor(options: AttemptOptions) {
+	constructor(options: AttemptOptions, gaps?: StreamGaps) {
 		this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-		const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs;
+		const idleTimeoutMs = (this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs);
+		this.#gaps = gaps;
 		this.#parent = options.signal;
 		if (this.#parent?.aborted) throw this.#parent.reason;
 		this.#parent?.addEventListener('abort', this.#onParentAbort, {once: true});
 		this.#wholeTimer = setTimeout(() => this.#controller.abort(new AttemptTimeoutError('attempt', this.timeoutMs)), this.timeoutMs);
-		this.#idle = new IdleWatch(idleTimeoutMs, () => this.#controller.abort(new AttemptTimeoutError('idle', idleTimeoutMs)));
+		this.#idle = new IdleWatch(idleTimeoutMs, flowing => {
+			const stalled = flowing && this.#idle.idleMs < idleTimeoutMs;
+			this.#controller.abort(new AttemptTimeoutError(stalled ? 'stalled' : 'idle', this.#idle.idleMs));
+		});
 	}
 
 	/** What the SDK call listens to. */
@@ -49,6 +58,18 @@ export class AttemptGuard {
 	/** Something arrived: the stream is not idle. */
 	touch(): void {
 		this.#idle.touch();
+	}
+
+	/** A piece of the reply arrived (after its `touch`): the first one starts the flowing watch. */
+	replying(): void {
+		if (this.#replying) return;
+		this.#replying = true;
+		this.#idle.flow(this.#gaps?.flowingIdleMs(this.#idleTimeoutMs) ?? this.#idleTimeoutMs);
+	}
+
+	/** The stream completed: what it showed of a healthy reply's pauses is learned. */
+	completed(): void {
+		if (this.#replying) this.#gaps?.record(this.#idle.longestFlowingMs);
 	}
 
 	/** After the stream ended: an abort that raced its end still wins. */

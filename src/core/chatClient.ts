@@ -9,6 +9,7 @@ import {AttemptGuard, sdkClient} from './attemptGuard.js';
 import type {AttemptOptions, AttemptResult, ModelClient, ModelRequest, OpenAIClientOptions} from './client.js';
 import {StreamFailedError} from './errors.js';
 import {parseRateLimitHeaders} from './headers.js';
+import {StreamGaps} from './streamGaps.js';
 import {chatBody} from './requestBody.js';
 import type {Usage} from './types.js';
 
@@ -56,6 +57,8 @@ export function refusesMaxCompletionTokens(error: unknown): boolean {
 /** One attempt on the Chat Completions API (`POST /chat/completions`, streamed). */
 export class ChatClient implements ModelClient {
 	readonly #sdk: OpenAI;
+	/** How this server's healthy replies pause: what tells a stalled one (streamGaps.ts). */
+	readonly #gaps = new StreamGaps();
 	/** The server refused `max_completion_tokens` once: every later request says `max_tokens`. */
 	#legacyMaxTokens = false;
 
@@ -98,7 +101,7 @@ export class ChatClient implements ModelClient {
 	}
 
 	async attempt(request: ModelRequest, options: AttemptOptions = {}): Promise<AttemptResult> {
-		const guard = new AttemptGuard(options);
+		const guard = new AttemptGuard(options, this.#gaps);
 		try {
 			options.onApi?.('chat');
 			const {data: stream, response} = await this.#open(request, guard);
@@ -119,6 +122,7 @@ export class ChatClient implements ModelClient {
 				if (!choice) continue;
 				const delta = choice.delta?.content;
 				if (typeof delta === 'string' && delta) {
+					guard.replying();
 					text += delta;
 					options.onDelta?.(delta);
 				}
@@ -127,6 +131,7 @@ export class ChatClient implements ModelClient {
 			guard.throwIfAborted();
 			// The SDK hides `[DONE]`; a stream that closed before any finish_reason was cut.
 			if (!finishReason) throw new StreamFailedError('the stream ended before the reply was complete (no finish_reason)', null, requestId, true);
+			guard.completed();
 
 			const incomplete = finishReason === 'length' || finishReason === 'content_filter';
 			return {

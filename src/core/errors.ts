@@ -8,17 +8,23 @@ import {formatDuration} from './format.js';
 import {parseDuration, parseRateLimitHeaders, retryAfterFromHeaders} from './headers.js';
 import {redactSecrets} from './secrets.js';
 
-/** Thrown by pacer itself when an attempt exceeds `--timeout` or a stream goes quiet past `--idle-timeout`. */
+/**
+ * Thrown by pacer itself when an attempt exceeds `--timeout`, a stream goes quiet past
+ * `--idle-timeout`, or a reply stops mid-way far longer than this server's replies pause
+ * (`stalled`: streamGaps.ts).
+ */
 export class AttemptTimeoutError extends Error {
 	override readonly name = 'AttemptTimeoutError';
 	constructor(
-		readonly reason: 'attempt' | 'idle',
+		readonly reason: 'attempt' | 'idle' | 'stalled',
 		readonly afterMs: number,
 	) {
 		super(
 			reason === 'idle'
 				? `the stream sent nothing for ${formatDuration(afterMs)} (idle timeout)`
-				: `no complete response within ${formatDuration(afterMs)} (attempt timeout)`,
+				: reason === 'stalled'
+					? `the reply stopped mid-way: nothing for ${formatDuration(afterMs)}, far longer than this server's replies pause (stalled stream)`
+					: `no complete response within ${formatDuration(afterMs)} (attempt timeout)`,
 		);
 	}
 }

@@ -6,7 +6,8 @@
  *   answers (limitEvidence.ts); a lone one among successes is a blip that slows nothing.
  *   Repeated ones set a learned rate under what the server let through; later 429s trim
  *   it, and it grows back slowly, so a run settles just under the limit.
- * - A 429 that shows the server out of budget holds every dispatch for its retry-after.
+ * - A 429 that shows the server out of budget holds every dispatch for its retry-after; one
+ *   whose headers show budget left is read like a bare one (a lone one is a blip).
  */
 import {LimitEvidence} from './limitEvidence.js';
 import {tightest} from './knownLimits.js';
@@ -126,14 +127,22 @@ export class RateLimitBackoff {
 
 	/**
 	 * A 429 whose rate-limit headers have been read into the known limits (`limitsKnown`).
-	 * Headers say more than any count of 429s: the 429 is counted, but its verdict is not read.
-	 * With budget left it is a short-window blip: slow down a little, hold nothing (the job
-	 * that got it waits its own retry-after).
+	 * With no budget left it is the limit itself: every dispatch waits out its retry-after and
+	 * the run slows by a quarter. With budget left it is not the limit the headers count (a
+	 * short window, one shard, a proxy in front), and is read among the latest answers like a
+	 * bare one: alone among successes it is a blip that slows nothing (its job waits its own
+	 * retry-after); repeated, the run slows a little and holds nothing. A 5 % cut for every
+	 * such blip cost a faulty but unlimited run a few percent of its pace for nothing.
 	 */
 	observeWithHeaders(now: number, retryAfterMs: number | null, budgetLeft: boolean, limitsKnown: boolean): BackoffChange {
-		this.#evidence.observe429(now);
-		if (!budgetLeft && retryAfterMs != null) this.#hold(now + retryAfterMs);
-		this.#slowDown(now, budgetLeft ? 0.95 : 0.75, true, limitsKnown);
+		const verdict = this.#evidence.observe429(now);
+		if (budgetLeft) {
+			if (verdict === 'blip') return 'none';
+			this.#slowDown(now, 0.95, true, limitsKnown);
+			return 'slowed';
+		}
+		if (retryAfterMs != null) this.#hold(now + retryAfterMs);
+		this.#slowDown(now, 0.75, true, limitsKnown);
 		return 'slowed';
 	}
 

@@ -8,6 +8,7 @@ import {AttemptGuard, sdkClient} from './attemptGuard.js';
 import type {AttemptOptions, AttemptResult, ModelClient, ModelRequest, OpenAIClientOptions} from './client.js';
 import {StreamFailedError} from './errors.js';
 import {parseRateLimitHeaders} from './headers.js';
+import {StreamGaps} from './streamGaps.js';
 import {responsesBody} from './requestBody.js';
 import type {Usage} from './types.js';
 
@@ -59,6 +60,8 @@ export function usageFrom(usage: ResponseLike['usage']): Usage | null {
 /** One attempt on the Responses API (`POST /responses`, streamed). */
 export class ResponsesClient implements ModelClient {
 	readonly #sdk: OpenAI;
+	/** How this server's healthy replies pause: what tells a stalled one (streamGaps.ts). */
+	readonly #gaps = new StreamGaps();
 
 	constructor(options: OpenAIClientOptions) {
 		this.#sdk = sdkClient(options);
@@ -69,7 +72,7 @@ export class ResponsesClient implements ModelClient {
 	}
 
 	async attempt(request: ModelRequest, options: AttemptOptions = {}): Promise<AttemptResult> {
-		const guard = new AttemptGuard(options);
+		const guard = new AttemptGuard(options, this.#gaps);
 		try {
 			options.onApi?.('responses');
 			const body = {...responsesBody(request), stream: true as const} as unknown as OpenAI.Responses.ResponseCreateParamsStreaming;
@@ -87,6 +90,7 @@ export class ResponsesClient implements ModelClient {
 				guard.touch();
 				const type = (event as {type?: string}).type;
 				if (type === 'response.output_text.delta') {
+					guard.replying();
 					const delta = (event as {delta?: string}).delta ?? '';
 					streamed += delta;
 					if (delta) options.onDelta?.(delta);
@@ -104,6 +108,7 @@ export class ResponsesClient implements ModelClient {
 			}
 			guard.throwIfAborted();
 			if (!final) throw new StreamFailedError('the stream ended before the response was complete', null, requestId, true);
+			guard.completed();
 
 			const incompleteReason = final.status === 'incomplete' ? (final.incomplete_details?.reason ?? 'unknown') : null;
 			return {

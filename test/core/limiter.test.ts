@@ -199,12 +199,22 @@ describe('RateLimiter', () => {
 		expect(times[0]).toBeGreaterThanOrEqual(2000);
 	});
 
-	test('a 429 whose headers show budget left slows gently and holds nothing', async () => {
+	test('a lone 429 whose headers show budget left is a blip: the pace is kept and nothing is held', async () => {
 		const clock = new ManualClock(0);
 		const limiter = new RateLimiter({clock});
+		await answer(limiter, clock, 'o'.repeat(60));
 		limiter.observeRateLimit(60_000, {limitRequests: 600, remainingRequests: 580, resetRequestsMs: 2000});
-		expect(limiter.snapshot()).toMatchObject({rpmLimit: 570});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 600, limitSource: 'headers'});
 		// Paced by what the server says is used (20 of 600, ~2 s to drain), not held for its minute.
+		expect(await waitForNext(limiter, clock)).toBeLessThan(10_000);
+	});
+
+	test('429s in a row whose headers show budget left slow gently and hold nothing', async () => {
+		const clock = new ManualClock(0);
+		const limiter = new RateLimiter({clock});
+		await answer(limiter, clock, 'o'.repeat(60));
+		for (let i = 0; i < 3; i++) limiter.observeRateLimit(60_000, {limitRequests: 600, remainingRequests: 580, resetRequestsMs: 2000});
+		expect(limiter.snapshot()).toMatchObject({rpmLimit: 570});
 		expect(await waitForNext(limiter, clock)).toBeLessThan(10_000);
 	});
 
