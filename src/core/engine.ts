@@ -331,7 +331,7 @@ export class Engine implements Runner {
 		if (error.kind === 'rate_limit') this.#limiter.observeRateLimit(error.retryAfterMs, error.rateLimits);
 		else if (error.rateLimits) this.#limiter.observeHeaders(error.rateLimits);
 		if (error.kind === 'unexpected') this.#options.onEvent?.({type: 'unexpected', id: job.spec.id, error, at: endedAt});
-		const tripped = this.#breaker.failed(error);
+		const tripped = this.#breaker.failed(error, startedAt, endedAt);
 		const halt = this.#stopping ? null : (stopCauseOf(error) ?? tripped);
 
 		const verdict = afterFailure(error, {attemptsThisRound: job.attemptsThisRound, waitedMs: job.waitedMs, stopping: this.#stopping != null}, this.#options);

@@ -70,20 +70,39 @@ export function stopCauseOf(error: ErrorInfo): StopCause | null {
 /**
  * Connection failures in a row, with no answer of any kind between: past the limit the
  * network (or the base URL) is the problem, not the prompts, and the run stops.
+ *
+ * Attempts already in flight when a failure comes fail with it: one stall of the server or
+ * one dropped network ends sixty-four requests at once, and that is one failure, not a
+ * run's worth (counted one by one, a single stall of a busy server stopped a healthy run of
+ * a million prompts at concurrency 64). So a failure counts only when its attempt was sent
+ * after the latest counted one came: only that shows the problem lasting. A wrong base URL
+ * still stops a run within a few dozen attempts, since each new one is sent after the last
+ * refusal.
  */
 export class ConnectionBreaker {
 	readonly limit: number;
 	#inARow = 0;
+	/** When the latest counted failure came (the engine's clock). */
+	#lastCountedAt = -Infinity;
 
 	/** @param limit failures in a row that stop the run. @default 25 */
 	constructor(limit: number = DEFAULTS.maxConsecutiveConnectionFailures) {
 		this.limit = limit;
 	}
 
-	/** An attempt failed; returns the cause when the run must stop. */
-	failed(error: ErrorInfo): StopCause | null {
-		if (error.kind === 'connection') this.#inARow++;
-		else if (error.status != null) this.#inARow = 0;
+	/**
+	 * An attempt sent at `sentAt` failed at `endedAt`; returns the cause when the run must stop.
+	 * Without times, every connection failure counts.
+	 */
+	failed(error: ErrorInfo, sentAt = Infinity, endedAt = Infinity): StopCause | null {
+		if (error.kind === 'connection') {
+			if (sentAt >= this.#lastCountedAt) {
+				this.#inARow++;
+				this.#lastCountedAt = endedAt === Infinity ? -Infinity : endedAt;
+			}
+		} else if (error.status != null) {
+			this.#inARow = 0;
+		}
 		return this.#inARow >= this.limit ? {kind: 'connection', reason: `${this.#inARow} connection failures in a row`} : null;
 	}
 
