@@ -23,7 +23,7 @@ const post = (message: FromWorker) => port.postMessage(message);
 
 let run: PreparedRun | null = null;
 let fatal = false;
-const sink = portSink({post: batch => post({type: 'sink', batch}), summary: () => run?.runner.summary() ?? null});
+const sink = portSink({post: batch => post({type: 'sink', batch}), summary: () => run?.runner.summary() ?? null, rowsShown: start.rowsShown});
 /** The last job the engine told of (a cancel asks whether the engine knew the job). */
 let heard: string | null = null;
 const engineSink: RunSink = {

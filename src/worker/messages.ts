@@ -3,7 +3,7 @@
  * Everything here crosses a MessagePort by structured clone: plain data, no functions.
  */
 import type {RunSummary} from '../core/ledger.js';
-import type {BudgetFigures, JobChange, JobSnapshot, RateFigures, RunInfo, RunTotals} from '../core/runSink.js';
+import type {BudgetFigures, JobSnapshot, RateFigures, RunInfo, RunTotals} from '../core/runSink.js';
 import type {JobSpec, JobStatus} from '../core/types.js';
 import type {Endpoint, PreparedRun, RunOptions} from '../runBatch.js';
 import type {DiskStatus} from '../store/runStore.js';
@@ -15,14 +15,19 @@ export interface WorkerStart {
 	/** The run's options, less what cannot cross a thread (callbacks, a limiter, a store). */
 	readonly options: PortableRunOptions;
 	readonly endpoint: Endpoint;
+	/** The dashboard drew every job's row from the input already (see portSink's `rowsShown`). */
+	readonly rowsShown: boolean;
 }
 
 export type PortableRunOptions = Omit<RunOptions, 'endpoint' | 'store' | 'limiter' | 'client' | 'writerFs' | 'onEvent' | 'onResultsEvent' | 'onBatches' | 'onNotice' | 'batchAfterStep' | 'keepJobs' | 'batchApi'>;
 
+/** A change of a job's row: the sink's changes, and the text of a prompt cut to fit (see portSink's rowsShown). */
+export type RowPatch = Partial<Omit<JobSnapshot, 'id'>>;
+
 /** One call of the run's sink, as a tuple (a batch holds thousands). */
 export type SinkCall =
 	| readonly ['jobsAdded', readonly JobSnapshot[]]
-	| readonly ['jobChanged', string, JobChange]
+	| readonly ['jobChanged', string, RowPatch]
 	| readonly ['outputAppended', string, string, number];
 
 /** What the run's sink heard since the last batch: job calls in order, figures folded to their latest. */

@@ -12,7 +12,7 @@ import type {RunSummary} from '../core/ledger.js';
 import type {BudgetFigures, JobSnapshot, RateFigures, RunInfo, RunSink, RunTotals} from '../core/runSink.js';
 import {preview, PREVIEW_CHARS} from '../store/preview.js';
 import type {DiskStatus} from '../store/runStore.js';
-import type {SinkBatch, SinkCall} from './messages.js';
+import type {RowPatch, SinkBatch, SinkCall} from './messages.js';
 
 export interface PortSinkOptions {
 	/** Posts one batch. */
@@ -21,6 +21,12 @@ export interface PortSinkOptions {
 	readonly summary: () => RunSummary | null;
 	/** @default 30 */
 	readonly flushMs?: number;
+	/**
+	 * The dashboard already has every job's row, queued (drawn from the input for the first
+	 * frame): a job the engine reads from the file is told as the little the row lacks.
+	 * @default false
+	 */
+	readonly rowsShown?: boolean;
 }
 
 export interface PortSink extends RunSink {
@@ -30,6 +36,20 @@ export interface PortSink extends RunSink {
 	flush(): void;
 	/** Stop the timer; later calls are posted only by `flush`. */
 	dispose(): void;
+}
+
+/** The most calls one batch carries. */
+const MAX_CALLS = 2000;
+
+/** What a queued row drawn from the input lacks of the job as the engine read it. */
+function rowLacks(job: JobSnapshot): RowPatch {
+	const change: {-readonly [K in keyof RowPatch]: RowPatch[K]} = {tokensIn: job.tokensIn, model: job.model};
+	if (job.inputTruncated) {
+		change.inputTruncated = true;
+		change.text = preview(job.text);
+	}
+	if (job.inputSummarized) change.inputSummarized = true;
+	return change;
 }
 
 export function portSink(options: PortSinkOptions): PortSink {
@@ -54,20 +74,23 @@ export function portSink(options: PortSinkOptions): PortSink {
 	const soon = () => {
 		if (!timer && !disposed) timer = setTimeout(flush, flushMs);
 	};
+	// A stop skips every job not read yet in one go: its news leaves in parts, not as one message of them all.
+	const pushed = () => (calls.length >= MAX_CALLS ? flush() : soon());
 	const slim = (job: JobSnapshot): JobSnapshot => (job.text.length > PREVIEW_CHARS ? {...job, text: preview(job.text)} : job);
 
 	return {
 		jobsAdded(jobs) {
-			calls.push(['jobsAdded', jobs.map(slim)]);
-			soon();
+			if (!options.rowsShown) calls.push(['jobsAdded', jobs.map(slim)]);
+			else for (const job of jobs) calls.push(['jobChanged', job.id, rowLacks(job)]);
+			pushed();
 		},
 		jobChanged(id, change) {
 			calls.push(['jobChanged', id, change]);
-			soon();
+			pushed();
 		},
 		outputAppended(id, text, tokens) {
 			calls.push(['outputAppended', id, text, tokens]);
-			soon();
+			pushed();
 		},
 		totalsChanged(next) {
 			totals = next;
