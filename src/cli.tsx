@@ -350,7 +350,7 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 				// Beside this file both as tsc writes dist/ and as scripts/bundle.mjs bundles it.
 				entry: new URL('./worker/engineWorker.js', import.meta.url),
 				store,
-				start: {input: Array.isArray(jobs) ? {jobs} : {file: input}, options: portable, endpoint, rowsShown: true},
+				start: {input: Array.isArray(jobs) ? {jobs} : {file: input}, options: portable, endpoint, rowsShown: {model: flags.model}},
 			});
 		} catch (error) {
 			return notPrepared(error);

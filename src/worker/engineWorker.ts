@@ -16,6 +16,7 @@ import type {JobSpec} from '../core/types.js';
 import {prepareRun, type PreparedRun} from '../runBatch.js';
 import {portableError, type EndFacts, type FromWorker, type ToWorker, type WorkerStart} from './messages.js';
 import {portSink} from './portSink.js';
+import {trimHeap} from './heapTrim.js';
 
 const port = parentPort!;
 const start = workerData as WorkerStart;
@@ -53,6 +54,7 @@ const onFatal = (error: unknown) => {
 };
 process.on('uncaughtException', onFatal);
 process.on('unhandledRejection', onFatal);
+trimHeap();
 
 /** The input, each pass telling the engine of a job cancelled before it was read. */
 function inputOf(source: WorkerStart['input']): JobInput {

@@ -15,8 +15,8 @@ export interface WorkerStart {
 	/** The run's options, less what cannot cross a thread (callbacks, a limiter, a store). */
 	readonly options: PortableRunOptions;
 	readonly endpoint: Endpoint;
-	/** The dashboard drew every job's row from the input already (see portSink's `rowsShown`). */
-	readonly rowsShown: boolean;
+	/** The dashboard drew every job's row from the input already, with this model for a job naming none (see portSink's `rowsShown`). */
+	readonly rowsShown?: {readonly model: string};
 }
 
 export type PortableRunOptions = Omit<RunOptions, 'endpoint' | 'store' | 'limiter' | 'client' | 'writerFs' | 'onEvent' | 'onResultsEvent' | 'onBatches' | 'onNotice' | 'batchAfterStep' | 'keepJobs' | 'batchApi'>;

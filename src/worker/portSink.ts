@@ -23,10 +23,10 @@ export interface PortSinkOptions {
 	readonly flushMs?: number;
 	/**
 	 * The dashboard already has every job's row, queued (drawn from the input for the first
-	 * frame): a job the engine reads from the file is told as the little the row lacks.
-	 * @default false
+	 * frame, with this model for a job naming none): a job the engine reads from the file is
+	 * told as the little the row lacks. @default undefined (rows are sent whole)
 	 */
-	readonly rowsShown?: boolean;
+	readonly rowsShown?: {readonly model: string};
 }
 
 export interface PortSink extends RunSink {
@@ -41,15 +41,20 @@ export interface PortSink extends RunSink {
 /** The most calls one batch carries. */
 const MAX_CALLS = 2000;
 
-/** What a queued row drawn from the input lacks of the job as the engine read it. */
-function rowLacks(job: JobSnapshot): RowPatch {
-	const change: {-readonly [K in keyof RowPatch]: RowPatch[K]} = {tokensIn: job.tokensIn, model: job.model};
+/**
+ * What a queued row drawn from the input lacks of the job as the engine read it; null when
+ * nothing (a job a stop skips is not counted: its 0 tokens would only hide the row's blank).
+ */
+function rowLacks(job: JobSnapshot, shownModel: string): RowPatch | null {
+	const change: {-readonly [K in keyof RowPatch]: RowPatch[K]} = {};
+	if (job.tokensIn) change.tokensIn = job.tokensIn;
+	if (job.model !== shownModel) change.model = job.model;
 	if (job.inputTruncated) {
 		change.inputTruncated = true;
 		change.text = preview(job.text);
 	}
 	if (job.inputSummarized) change.inputSummarized = true;
-	return change;
+	return Object.keys(change).length > 0 ? change : null;
 }
 
 export function portSink(options: PortSinkOptions): PortSink {
@@ -80,8 +85,13 @@ export function portSink(options: PortSinkOptions): PortSink {
 
 	return {
 		jobsAdded(jobs) {
-			if (!options.rowsShown) calls.push(['jobsAdded', jobs.map(slim)]);
-			else for (const job of jobs) calls.push(['jobChanged', job.id, rowLacks(job)]);
+			const shown = options.rowsShown;
+			if (!shown) calls.push(['jobsAdded', jobs.map(slim)]);
+			else
+				for (const job of jobs) {
+					const lacks = rowLacks(job, shown.model);
+					if (lacks) calls.push(['jobChanged', job.id, lacks]);
+				}
 			pushed();
 		},
 		jobChanged(id, change) {
