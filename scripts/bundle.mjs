@@ -11,13 +11,16 @@ import {inkFirstFramePatches, stringWidthFastPath} from './bundlePlugins.mjs';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 rmSync(`${dist}chunks`, {recursive: true, force: true});
-// tsc's map of the unbundled cli.js would point at the wrong lines.
+// tsc's maps of the unbundled cli.js and worker entry would point at the wrong lines.
 rmSync(`${dist}cli.js.map`, {force: true});
+rmSync(`${dist}worker/engineWorker.js.map`, {force: true});
 
 await build({
 	// What the dashboard's first frame spends its time on (issue 16): see bundlePlugins.mjs.
 	plugins: [inkFirstFramePatches, stringWidthFastPath],
-	entryPoints: {cli: new URL('../src/cli.tsx', import.meta.url).pathname},
+	// The dashboard's engine runs in a worker thread started from dist/worker/engineWorker.js
+	// (src/worker/remoteRun.ts): bundled too, sharing the CLI's chunks.
+	entryPoints: {cli: new URL('../src/cli.tsx', import.meta.url).pathname, 'worker/engineWorker': new URL('../src/worker/engineWorker.ts', import.meta.url).pathname},
 	outdir: dist,
 	chunkNames: 'chunks/[name]-[hash]',
 	bundle: true,

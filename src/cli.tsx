@@ -10,8 +10,10 @@ import {readFileSync, rmSync} from 'node:fs';
 import {Command, InvalidArgumentError, Option} from 'commander';
 import type {CastWriter} from './core/cast.js';
 import type {RunSummary} from './core/engine.js';
-import {redactSecrets} from './core/secrets.js';
-import type {RunOptions, Endpoint, Style} from './runBatch.js';
+import {redactSecrets, registerSecret} from './core/secrets.js';
+import type {JobSpec} from './core/types.js';
+import type {RunOptions, Endpoint, PreparedRun, Style} from './runBatch.js';
+import type {RunStore} from './store/runStore.js';
 import type {SimProfileName, SimulatorOptions} from './sim/index.js';
 import {NO_FAULTS} from './sim/profiles.js';
 
@@ -241,8 +243,10 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 	} else if (flags.thenLive) throw new UsageError('--then-live goes with --batch-api (it runs live what failed or expired in a batch)');
 	const endpoint = endpointFrom(flags, line => process.stderr.write(`${line}\n`));
 
-	// Headless, a live run streams its file: the dashboard, a queue and the Batch API take the jobs whole.
-	const streaming = !useTui && flags.queue == null && !flags.batchApi;
+	// A live run streams its file (headless, and on the dashboard with its engine in a worker
+	// thread); a queue, the Batch API and a dashboard run prepared on this thread take the jobs whole.
+	const inWorker = useTui && drawsFirst(flags);
+	const streaming = (!useTui || inWorker) && flags.queue == null && !flags.batchApi;
 	const jobs = streaming ? await streamPrompts(input) : await readPrompts(input);
 	if (flags.queue != null) return queueRun(jobs as Awaited<ReturnType<typeof readPrompts>>, flags, endpoint, instructions, input, log, dashboard);
 	const shared = await sharedLimiterFrom(flags, endpoint, log);
@@ -298,24 +302,19 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 				},
 	};
 	const cast = flags.record ? await openRecording(flags.record, useTui, input, endpoint) : undefined;
-	const prepare = async (say: (line: string) => void) => {
-		// Loaded here: the dashboard's first frame needs neither the engine nor the SDK.
-		const {prepareRun} = await import('./runBatch.js');
-		const {ResultsFileError} = await import('./core/results.js');
-		let prepared;
-		try {
-			prepared = await prepareRun(jobs, options);
-		} catch (error) {
-			if (cast) {
-				// The run never started: leave no recording of it behind.
-				cast.close();
-				rmSync(cast.path, {force: true});
-			}
-			await shared?.close();
-			if (error instanceof ResultsFileError || (error as Error)?.name === 'StateFileError') throw new UsageError((error as Error).message);
-			throw error;
+	/** A run that could not be prepared: no recording of it left behind, and the file's problem a usage error. */
+	const notPrepared = async (error: unknown): Promise<never> => {
+		if (cast) {
+			cast.close();
+			rmSync(cast.path, {force: true});
 		}
-		if (shared) prepared.finish = closingAfter(prepared.finish, shared.close);
+		await shared?.close();
+		const name = (error as Error)?.name;
+		if (name === 'ResultsFileError' || name === 'StateFileError') throw new UsageError((error as Error).message);
+		throw error;
+	};
+	/** What preparing found on disk, for a person to hear. */
+	const sayPrepared = (prepared: Pick<PreparedRun, 'tornLine' | 'outPath' | 'discarded' | 'merged' | 'alreadyDone' | 'endpointLabel'>, say: (line: string) => void) => {
 		if (prepared.tornLine != null) say(`pacer: ${prepared.outPath}:${prepared.tornLine}: ignored a torn last line (an earlier run was cut off)`);
 		if (prepared.discarded.length > 0) {
 			say(`pacer: a new run replaces ${prepared.outPath}: removed the fallback file(s) of an earlier run with it (${prepared.discarded.join(', ')}); --resume would have merged them`);
@@ -325,6 +324,38 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		}
 		if (prepared.alreadyDone > 0) say(`pacer: resuming: ${prepared.alreadyDone} prompt(s) already succeeded in ${prepared.outPath}`);
 		if (endpoint.kind === 'sim' && !useTui) say(`pacer: using the built-in simulator (${prepared.endpointLabel})`);
+	};
+	const prepare = async (say: (line: string) => void) => {
+		// Loaded here: the dashboard's first frame needs neither the engine nor the SDK.
+		const {prepareRun} = await import('./runBatch.js');
+		let prepared;
+		try {
+			prepared = await prepareRun(jobs, options);
+		} catch (error) {
+			return notPrepared(error);
+		}
+		if (shared) prepared.finish = closingAfter(prepared.finish, shared.close);
+		sayPrepared(prepared, say);
+		return prepared;
+	};
+	/** The dashboard's run with its engine in a worker thread, its news landing in the dashboard's `store`. */
+	const prepareInWorker = async (store: RunStore, say: (line: string) => void) => {
+		const {startRemoteRun} = await import('./worker/remoteRun.js');
+		if (endpoint.kind === 'api') registerSecret(endpoint.apiKey);
+		// Nothing that cannot cross a thread: headless callbacks are off here, and a shared limiter or the Batch API never come this way.
+		const {onEvent: _onEvent, onResultsEvent: _onResultsEvent, limiter: _limiter, keepJobs: _keepJobs, endpoint: _endpoint, batchApi: _batchApi, onBatches: _onBatches, onNotice: _onNotice, ...portable} = options;
+		let prepared;
+		try {
+			prepared = await startRemoteRun({
+				// Beside this file both as tsc writes dist/ and as scripts/bundle.mjs bundles it.
+				entry: new URL('./worker/engineWorker.js', import.meta.url),
+				store,
+				start: {input: Array.isArray(jobs) ? {jobs} : {file: input}, options: portable, endpoint, rowsShown: {model: flags.model}},
+			});
+		} catch (error) {
+			return notPrepared(error);
+		}
+		sayPrepared(prepared, say);
 		return prepared;
 	};
 
@@ -333,14 +364,14 @@ async function runCommand(input: string, flags: RunFlags): Promise<number> {
 		// the SDK, counting every prompt's tokens); what preparing has to say is printed
 		// after the dashboard, which holds the screen meanwhile.
 		const {runDashboard} = await dashboard!;
-		// Only a headless run streams its file: here the jobs are the whole array.
-		const whole = jobs as Awaited<ReturnType<typeof readPrompts>>;
+		// The file is read a chunk at a time into the table's rows, never held whole (stdin is, read once).
+		const previewJobs: Iterable<JobSpec> = Array.isArray(jobs) ? jobs : {[Symbol.iterator]: () => jobs.specs()};
 		const said: string[] = [];
 		try {
 			return await runDashboard(
 				{
-					preview: {jobs: whole, model: flags.model, endpoint: previewEndpoint(endpoint), concurrency: flags.concurrency, maxConcurrency: flags.maxConcurrency},
-					prepare: () => prepare(line => said.push(line)),
+					preview: {jobs: previewJobs, model: flags.model, endpoint: previewEndpoint(endpoint), concurrency: flags.concurrency, maxConcurrency: flags.maxConcurrency},
+					prepare: store => prepareInWorker(store, line => said.push(line)),
 				},
 				{exitWhenDone: Boolean(flags.exitWhenDone), record: cast, colour: !process.env.NO_COLOR},
 			);

@@ -17,7 +17,7 @@ import {condensedFrom} from './core/condenseJob.js';
 import type {ErrorInfo, JobSpec, ResultRecord} from './core/types.js';
 import {jobSpecsFrom, type BatchJob} from './core/jobArray.js';
 import {idsOf, streamOf, type JobInput} from './core/jobStream.js';
-import {withoutJobs} from './core/runSink.js';
+import {withoutJobs, type RunSink} from './core/runSink.js';
 import type {SimProfileName, Simulator, SimulatorOptions} from './sim/index.js';
 import {createRunStore, type RunStore} from './store/runStore.js';
 import {storeSink} from './store/storeSink.js';
@@ -117,6 +117,12 @@ export interface RunOptions {
 	 * however many jobs (headless). @default true
 	 */
 	readonly keepJobs?: boolean;
+	/**
+	 * Where the run's jobs and figures are told instead of `store` (a dashboard whose store
+	 * is in another thread); `store` then hears only the results file (a full disk).
+	 * @default the store
+	 */
+	readonly sink?: RunSink;
 	readonly onEvent?: (event: EngineEvent) => void;
 	/** What the results file tells: a write failed (once), writes go through again, a fallback file at the end. */
 	readonly onResultsEvent?: (event: WriterEvent) => void;
@@ -244,7 +250,7 @@ export async function prepareRun(input: readonly BatchJob[] | JobInput, options:
 	let client = options.client;
 	let endpointLabel: string;
 	const store = options.store ?? createRunStore();
-	const sink = keepJobs ? storeSink(store) : withoutJobs(storeSink(store));
+	const sink = options.sink ?? (keepJobs ? storeSink(store) : withoutJobs(storeSink(store)));
 	const api = options.api ?? DEFAULTS.api;
 	const onSwitch = (note: string) => {
 		sink.runChanged({apiNote: note});

@@ -10,7 +10,8 @@ import {createRunStore, type RunStore} from '../store/runStore.js';
 
 /** What the first frame shows of a run still being prepared. */
 export interface RunPreview {
-	readonly jobs: readonly JobSpec[];
+	/** Walked once, a chunk at a time: a file read as it goes is never held whole. */
+	readonly jobs: Iterable<JobSpec>;
 	/** The model of a job that names none. */
 	readonly model: string;
 	/** What the header shows as the endpoint. @default '' */
@@ -19,6 +20,9 @@ export interface RunPreview {
 	readonly concurrency?: number | 'auto';
 	readonly maxConcurrency?: number;
 }
+
+/** Jobs added to the store at once: the specs of one chunk are all that is held of the input. */
+const PREVIEW_CHUNK = 4096;
 
 /** A store with every job queued and no token counts yet (the run's own store has them). */
 export function previewStore(preview: RunPreview): RunStore {
@@ -29,7 +33,15 @@ export function previewStore(preview: RunPreview): RunStore {
 	state.setRun({phase: 'running', model: preview.model, endpoint: preview.endpoint ?? ''});
 	if (typeof preview.concurrency === 'number') state.setRate({concurrency: preview.concurrency, concurrencyMode: 'fixed'});
 	if (preview.maxConcurrency != null) state.setRate({maxConcurrency: preview.maxConcurrency});
-	state.addJobs(preview.jobs, {model: preview.model});
+	let chunk: JobSpec[] = [];
+	for (const spec of preview.jobs) {
+		chunk.push(spec);
+		if (chunk.length === PREVIEW_CHUNK) {
+			state.addJobs(chunk, {model: preview.model});
+			chunk = [];
+		}
+	}
+	if (chunk.length > 0) state.addJobs(chunk, {model: preview.model});
 	return store;
 }
 

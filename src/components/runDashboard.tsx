@@ -11,13 +11,16 @@ import {systemClock} from '../core/clock.js';
 import {redactSecrets} from '../core/secrets.js';
 import type {Clock} from '../core/types.js';
 import {fallbackReport, formatSummary} from '../headless.js';
+import type {RunControls} from '../core/controls.js';
+import type {RunSummary} from '../core/ledger.js';
 import type {PreparedRun} from '../runBatch.js';
+import type {RunStore} from '../store/runStore.js';
 import {App} from './App.js';
 import type {QuitStep} from './commands.js';
 import {batchEnded} from './batchView.js';
 import {TerminalScreen} from './screen.js';
 import {deferredControls, previewStore, type RunPreview} from './previewRun.js';
-import {DashboardSession, type Interruption} from './session.js';
+import {DashboardSession, type Interruption, type SessionRunner} from './session.js';
 import {themeFor, ThemeContext} from './theme.js';
 import {throttleStore} from './throttledStore.js';
 
@@ -53,8 +56,19 @@ const STORE_THROTTLE_MS = Math.ceil(1000 / STORE_UPDATES_PER_SECOND);
 /** After a signal the process is gone by then, whatever the requests or the disk do. */
 const SIGNAL_DEADLINE_MS = 4500;
 
-/** A prepared run; a `--batch-api` run's own controls (cancel a batch, detach) are its `batch`. */
-export type DashboardRun = PreparedRun;
+/**
+ * What the dashboard holds of a run: a prepared run of this thread, or one whose engine
+ * is in a worker (src/worker/remoteRun.ts). A `--batch-api` run's own controls (cancel a
+ * batch, detach) are its `batch`.
+ */
+export interface DashboardRun extends Pick<PreparedRun, 'batch' | 'store' | 'outPath' | 'alreadyDone' | 'endpointLabel' | 'fallback' | 'compactError'> {
+	readonly runner: SessionRunner & RunControls;
+	finish(): Promise<RunSummary>;
+	/** Close the results at once; a run in a worker answers asynchronously. */
+	finishNow(): RunSummary | Promise<RunSummary>;
+	/** Rejects when the run's thread hits a bug: the dashboard leaves as for one of its own. */
+	readonly failed?: Promise<never>;
+}
 
 /**
  * A live run not prepared yet: the dashboard draws `preview` (its jobs, queued) at once,
@@ -62,7 +76,8 @@ export type DashboardRun = PreparedRun;
  */
 export interface PendingRun {
 	readonly preview: RunPreview;
-	readonly prepare: () => Promise<DashboardRun>;
+	/** `store` is the preview's: a run may take it over (its rows are the run's jobs) or bring its own. */
+	readonly prepare: (store: RunStore) => Promise<DashboardRun>;
 }
 
 /**
@@ -75,20 +90,29 @@ export async function runDashboard(source: DashboardRun | PendingRun, options: D
 	const screen = new TerminalScreen(stdout);
 	const pending = 'prepare' in source ? source : null;
 	let run: DashboardRun | null = pending ? null : (source as DashboardRun);
-	let view = throttleStore(run?.store ?? previewStore(pending!.preview), STORE_THROTTLE_MS);
+	const preview = pending ? previewStore(pending.preview) : null;
+	let view = throttleStore(run?.store ?? preview!, STORE_THROTTLE_MS);
 	let session: DashboardSession | null = null;
 	// What q, Ctrl+C and signals asked for before the session exists: done once it starts.
 	const early: Array<(session: DashboardSession) => void> = [];
 	const controls = run ? null : deferredControls();
 
 	// The terminal back, then the records saved where they can go, whatever else is stuck.
+	let leaving = false;
 	const leaveNow = (code: number) => {
 		screen.restore();
 		if (!run) process.exit(code);
-		run.finishNow();
-		const saved = fallbackReport(run);
-		for (const line of saved.lines) process.stderr.write(`${line}\n`);
-		process.exit(saved.exitCode ?? code);
+		if (leaving) return;
+		leaving = true;
+		const closing = run;
+		const report = () => {
+			const saved = fallbackReport(closing);
+			for (const line of saved.lines) process.stderr.write(`${line}\n`);
+			process.exit(saved.exitCode ?? code);
+		};
+		const closed = closing.finishNow();
+		if (closed instanceof Promise) closed.then(report, report);
+		else report();
 	};
 	let deadline: NodeJS.Timeout | null = null;
 	const onSignal = (signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
@@ -160,13 +184,16 @@ export async function runDashboard(source: DashboardRun | PendingRun, options: D
 		if (!run) {
 			// The first frame is on its way: let Ink write it before the CPU goes to preparing the run.
 			await new Promise(resolve => setImmediate(resolve));
-			run = await Promise.race([pending!.prepare(), crashed]);
-			const preview = view;
-			view = throttleStore(run.store, STORE_THROTTLE_MS);
-			instance.rerender(app());
-			preview.dispose();
+			run = await Promise.race([pending!.prepare(preview!), crashed]);
+			if (run.store !== preview) {
+				const shown = view;
+				view = throttleStore(run.store, STORE_THROTTLE_MS);
+				instance.rerender(app());
+				shown.dispose();
+			} else instance.rerender(app());
 			controls!.attach(run.runner);
 		}
+		run.failed?.catch(onFatal);
 		session = new DashboardSession(run.runner, run.store, {exitWhenDone: options.exitWhenDone});
 		session.start();
 		for (const act of early.splice(0)) act(session);
