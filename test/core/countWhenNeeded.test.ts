@@ -1,6 +1,6 @@
 /**
  * A headless run counts input tokens exactly only once something reads the count: with no
- * token limit, budget or --max-input-tokens, the tokenizer (about 50 MB) is never loaded,
+ * token limit, budget or --max-input-tokens, the tokenizer (about 60 MB) is never loaded,
  * and a server that names a token limit in its headers turns exact counting on. The runs go
  * through the real SDK against the simulator on loopback. The tests of one file share one
  * module graph, so the run that must load nothing goes first.
