@@ -3,7 +3,8 @@
  * engine. The CLI and the library both go through here; nothing here reads argv or env.
  */
 import type {ModelClient} from './core/client.js';
-import type {Limiter} from './core/limiter.js';
+import {RateLimiter, type Limiter} from './core/limiter.js';
+import {countWhenNeeded} from './core/countWhenNeeded.js';
 import {apiClient, type ApiChoice} from './core/autoApiClient.js';
 import {Engine, type EngineEvent, type RunSummary} from './core/engine.js';
 import type {Runner} from './core/runner.js';
@@ -289,6 +290,16 @@ export async function prepareRun(input: readonly BatchJob[] | JobInput, options:
 						: null
 			: undefined;
 
+	const exactCount = (spec: JobSpec, m: string) => countInputTokens(api === 'chat' && !spec.api ? {...spec, api} : spec, m);
+	// A job's count is read by token pacing, a budget, --max-input-tokens, and the jobs an
+	// array run keeps; a run of a file with none of them (headless, or the dashboard's worker,
+	// whose rows show the rough figure until usage replaces it) counts exactly only once the
+	// server names a token limit (./core/countWhenNeeded.ts), and never loads the tokenizer
+	// otherwise.
+	const countsFromStart =
+		keepJobs || options.limiter != null || options.tpm != null || options.budgetTokens != null || options.budgetUsd != null || options.maxInputTokens != null;
+	const lazyCount = countsFromStart ? null : countWhenNeeded(new RateLimiter({rpm: options.rpm}), exactCount);
+
 	const engine = new Engine(specs ?? stream, {
 		keepJobs,
 		client,
@@ -299,7 +310,7 @@ export async function prepareRun(input: readonly BatchJob[] | JobInput, options:
 		maxConcurrency: options.maxConcurrency,
 		rpm: options.rpm,
 		tpm: options.tpm,
-		limiter: options.limiter,
+		limiter: lazyCount?.limiter ?? options.limiter,
 		maxRetries: options.maxRetries,
 		backoff: {baseMs: options.backoffBaseMs, maxMs: options.backoffMaxMs},
 		timeoutMs: options.timeoutMs,
@@ -308,7 +319,7 @@ export async function prepareRun(input: readonly BatchJob[] | JobInput, options:
 		budget: {tokens: options.budgetTokens, usd: options.budgetUsd},
 		precheck,
 		...(summarize ? {condense: summarize} : {}),
-		countInputTokens: (spec, m) => countInputTokens(api === 'chat' && !spec.api ? {...spec, api} : spec, m),
+		countInputTokens: lazyCount?.count ?? exactCount,
 		// The live count while a reply streams is an estimate (about 4 characters a token) that
 		// the API's usage replaces when the reply ends: tokenizing every flush was a hot path.
 		costOf: (usage, m) => {

@@ -30,6 +30,11 @@ function tokenizer(encoding: EncodingName): Tokenizer {
 	return found;
 }
 
+/** The encodings whose tables are in memory: a run that never needed a count has none. */
+export function encodingsLoaded(): EncodingName[] {
+	return [...loaded.keys()];
+}
+
 // Prompts are user data: `<|endoftext|>` in one is text, not a control token.
 const PLAIN_TEXT = {disallowedSpecial: new Set<string>()};
 

@@ -109,6 +109,23 @@ describe('scanResults', () => {
 		expect(readResults(file).latest.get('id7')!.output).toBe('ü'.repeat(400 + (2007 % 7)));
 	});
 
+	test('a record longer than a read (1 MB) is found whole, and so are the lines around it', () => {
+		const file = path.join(dir, 'long.jsonl');
+		const records = [
+			{...record('before', 'succeeded'), output: 'a'.repeat(700_000)},
+			{...record('long', 'succeeded'), output: 'é'.repeat(1_300_000)},
+			{...record('after', 'failed'), output: 'z'},
+		];
+		fs.writeFileSync(file, records.map(r => JSON.stringify(r)).join('\n') + '\n');
+		const read = readResults(file);
+		expect(read.lines).toBe(3);
+		expect(read.tornLine).toBeNull();
+		expect(read.badLines).toEqual([]);
+		expect([...read.latest.keys()]).toEqual(['before', 'long', 'after']);
+		expect(read.latest.get('long')!.output).toBe('é'.repeat(1_300_000));
+		expect(read.latest.get('after')!.status).toBe('failed');
+	});
+
 	test('a bad line in the middle is reported, not taken for a torn tail', () => {
 		const file = path.join(dir, 'mid.jsonl');
 		fs.writeFileSync(file, `${JSON.stringify(record('a'))}\nnot json\n${JSON.stringify(record('b'))}\n`);
