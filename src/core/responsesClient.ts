@@ -1,7 +1,8 @@
 /**
  * The Responses API client: one streamed `responses.create` through the official SDK with
  * its retries off, under pacer's attempt guards (whole-attempt and idle-stream timeouts,
- * the caller's AbortSignal).
+ * the caller's AbortSignal). The SDK sends the request and turns an error status into its
+ * errors; the event stream is read by `sseEvents`, the SDK's rules in a fraction of its CPU.
  */
 import OpenAI from 'openai';
 import {AttemptGuard, sdkClient} from './attemptGuard.js';
@@ -10,6 +11,7 @@ import {StreamFailedError} from './errors.js';
 import {parseRateLimitHeaders} from './headers.js';
 import {StreamGaps} from './streamGaps.js';
 import {responsesBody} from './requestBody.js';
+import {sseEvents} from './sseEvents.js';
 import type {Usage} from './types.js';
 
 export interface ResponseLike {
@@ -76,9 +78,7 @@ export class ResponsesClient implements ModelClient {
 		try {
 			options.onApi?.('responses');
 			const body = {...responsesBody(request), stream: true as const} as unknown as OpenAI.Responses.ResponseCreateParamsStreaming;
-			const {data: stream, response} = await this.#sdk.responses
-				.create(body, {signal: guard.signal, timeout: guard.timeoutMs, maxRetries: 0})
-				.withResponse();
+			const response = await this.#sdk.responses.create(body, {signal: guard.signal, timeout: guard.timeoutMs, maxRetries: 0}).asResponse();
 			guard.touch();
 			const requestId = (guard.requestId = response.headers.get('x-request-id'));
 			const rateLimits = parseRateLimitHeaders(name => response.headers.get(name));
@@ -86,7 +86,7 @@ export class ResponsesClient implements ModelClient {
 
 			let streamed = '';
 			let final: ResponseLike | null = null;
-			for await (const event of stream) {
+			for await (const {data: event} of sseEvents(response)) {
 				guard.touch();
 				const type = (event as {type?: string}).type;
 				if (type === 'response.output_text.delta') {
