@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import {Stream} from 'openai/core/streaming';
 import {describe, expect, test} from 'vitest';
-import {FrameDecoder, sseEvents} from '../../src/core/sseEvents.js';
+import {sseEvents} from '../../src/core/sseEvents.js';
 
 const encoder = new TextEncoder();
 
@@ -44,6 +44,7 @@ const viaPacer = async (body: string, size: number) => {
 const frame = (type: string, fields: Record<string, unknown> = {}) => `event: ${type}\ndata: ${JSON.stringify({type, ...fields})}\n\n`;
 
 const BODIES: Record<string, string> = {
+	'a CR at the end of a chunk, then LF (one line end), and a lone CR at the very end': 'data: {"n":1}\r\n\r\ndata: {"n":2}\r\r',
 	'plain frames': frame('response.created', {n: 1}) + frame('response.output_text.delta', {delta: 'hi'}) + frame('response.completed', {n: 3}),
 	'CRLF line ends': (frame('a', {n: 1}) + frame('b', {n: 2})).replaceAll('\n', '\r\n'),
 	'CR line ends': (frame('a', {n: 1}) + frame('b', {n: 2})).replaceAll('\n', '\r'),
@@ -98,20 +99,5 @@ describe('sseEvents reads what the SDK reads', () => {
 		});
 		for await (const event of sseEvents(new Response(stream))) if (event) break;
 		expect(cancelled).toBe(true);
-	});
-});
-
-describe('FrameDecoder', () => {
-	test('a CR at the end of the text waits for the next text (it may be half of CRLF)', () => {
-		const decoder = new FrameDecoder();
-		expect(decoder.push('data: 1\r')).toEqual([]);
-		expect(decoder.push('\n\r')).toEqual([]);
-		expect(decoder.push('\n')).toEqual([{event: null, data: '1'}]);
-	});
-
-	test('at the end a lone CR ends its line', () => {
-		const decoder = new FrameDecoder();
-		expect(decoder.push('data: 1\r')).toEqual([]);
-		expect(decoder.push('\r', true)).toEqual([{event: null, data: '1'}]);
 	});
 });
