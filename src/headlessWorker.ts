@@ -13,6 +13,7 @@
 import {isMainThread, parentPort, Worker, workerData} from 'node:worker_threads';
 import {redactSecrets} from './core/secrets.js';
 import {EXIT} from './exitCodes.js';
+import {trimHeap} from './worker/heapTrim.js';
 
 /** Young generation of the worker: the young space of `--max-semi-space-size=2` (three semi-spaces), measured flat and as fast. */
 const YOUNG_GENERATION_MB = 6;
@@ -33,6 +34,9 @@ export function hearParentSignals(): void {
 	});
 	// Listening must not keep the worker alive once its run is over.
 	parentPort.unref();
+	// The old generation grows with the run's rate, not its size, unless it is collected while
+	// small (./worker/heapTrim.ts), as the dashboard's engine thread is.
+	trimHeap();
 }
 
 /** Runs the CLI at `entry` with `args` in a worker; resolves with its exit status. */
