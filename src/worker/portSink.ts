@@ -79,7 +79,8 @@ export function portSink(options: PortSinkOptions): PortSink {
 	const soon = () => {
 		if (!timer && !disposed) timer = setTimeout(flush, flushMs);
 	};
-	// A stop skips every job not read yet in one go: its news leaves in parts, not as one message of them all.
+	// A stop skips every job not read yet (a thousand between two turns of the loop): its news
+	// leaves in parts of MAX_CALLS, never as one message of them all.
 	const pushed = () => (calls.length >= MAX_CALLS ? flush() : soon());
 	const slim = (job: JobSnapshot): JobSnapshot => (job.text.length > PREVIEW_CHARS ? {...job, text: preview(job.text)} : job);
 
